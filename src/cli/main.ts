@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * The `reward-router` command line. Each command lives in `commands/<name>.ts` and registers itself on the
+ * program; this file only wires them and maps failures to exit codes (0 ok, 1 failure, 2 bad usage).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { RewardRouterError } from '../spec/errors.js';
+import { commands } from './commands/index.js';
+import { UsageError } from './usage-error.js';
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = new Command();
+  program
+    .name('reward-router')
+    .description('Pick and route reward models for RLHF by induced reward variance and accuracy')
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of commands) register(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`reward-router: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const code = RewardRouterError.isInstance(error) ? ` [${error.code}]` : '';
+    process.stderr.write(`reward-router: error${code}: ${message}\n`);
+    if (process.env.REWARD_ROUTER_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main().then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * `defineRewardModel`: turns a backend's "score these texts once" function into a full RewardModel that keeps
+ * every guarantee of the contract (src/spec/reward-model.ts): batching, a concurrency limit, a timeout per backend
+ * call via AbortSignal, retries with backoff and jitter on retryable failures, and strict output validation.
+ * Adapters only write `scoreBatch`.
+ */
+import { AbortedError, InvalidArgumentError, InvalidResponseError, RewardRouterError, TimeoutError } from '../spec/errors.js';
+import type { RewardModel, ScoreOptions, ScoreRequest } from '../spec/reward-model.js';
+import { createLimiter } from './limit.js';
+import { withRetry, type RetryEnvironment, type RetryOptions } from './retry.js';
+
+export interface BackendCallContext {
+  /** Fires on caller abort or on this call's timeout; pass it to fetch / the runtime. */
+  readonly signal: AbortSignal;
+  /** 0 for the first try, 1.. for retries. */
+  readonly attempt: number;
+}
+
+export interface DefineRewardModelOptions extends RetryEnvironment {
+  readonly id: string;
+  /** Scores one batch (at most `maxBatchSize` requests). Must return one value per request, in order. */
+  readonly scoreBatch: (batch: readonly ScoreRequest[], context: BackendCallContext) => Promise<readonly unknown[]>;
+  /** Requests per backend call. @default 32 */
+  readonly maxBatchSize?: number;
+  /** Backend calls in flight at once for this model. @default 4 */
+  readonly concurrency?: number;
+  /** Milliseconds per backend call attempt before it is aborted with a TimeoutError; 0 disables. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Retry policy for retryable failures (network, 408, 429, 5xx, timeouts). */
+  readonly retry?: RetryOptions;
+  /** Optional cleanup. */
+  readonly close?: () => Promise<void>;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, id: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(name, `Expected \`${name}\` of model \`${id}\` to be a positive integer, got \`${value}\``, { modelId: id });
+  }
+  return value;
+}
+
+/** Checks a backend's output: exactly `expected` finite numbers. Never coerces or fills in. */
+export function validateScores(id: string, values: readonly unknown[], expected: number): number[] {
+  if (!Array.isArray(values) || values.length !== expected) {
+    throw new InvalidResponseError(
+      `Model \`${id}\` returned ${Array.isArray(values) ? values.length : typeof values} scores for a batch of ${expected}; expected exactly one per request`,
+      { modelId: id },
+    );
+  }
+  const out = new Array<number>(expected);
+  for (let i = 0; i < expected; i++) {
+    const value = values[i];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InvalidResponseError(
+        `Model \`${id}\` returned a non-finite score at index ${i}: \`${String(value)}\`; expected a finite number`,
+        { modelId: id },
+      );
+    }
+    out[i] = value;
+  }
+  return out;
+}
+
+export function defineRewardModel(options: DefineRewardModelOptions): RewardModel {
+  const { id } = options;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new InvalidArgumentError('id', `Expected \`id\` to be a non-empty string, got \`${String(id)}\``);
+  }
+  const maxBatchSize = positiveInteger('maxBatchSize', options.maxBatchSize, 32, id);
+  const concurrency = positiveInteger('concurrency', options.concurrency, 4, id);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+    throw new InvalidArgumentError('timeoutMs', `Expected \`timeoutMs\` of model \`${id}\` to be a non-negative number, got \`${timeoutMs}\``, { modelId: id });
+  }
+  const limit = createLimiter(concurrency);
+
+  async function callOnce(batch: readonly ScoreRequest[], attempt: number, outer?: AbortSignal): Promise<number[]> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const onAbort = () => controller.abort(outer?.reason);
+    outer?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs) : undefined;
+    try {
+      const work = options.scoreBatch(batch, { signal: controller.signal, attempt });
+      // Settle on abort even if the backend ignores its signal.
+      const aborted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => reject(new AbortedError()), { once: true });
+      });
+      aborted.catch(() => undefined);
+      const values = await Promise.race([work, aborted]);
+      return validateScores(id, values, batch.length);
+    } catch (error) {
+      if (timedOut) throw new TimeoutError(`Model \`${id}\` did not answer within ${timeoutMs} ms`, { modelId: id, timeoutMs, cause: error });
+      if (outer?.aborted) throw new AbortedError(`Scoring with model \`${id}\` was aborted`, { modelId: id, cause: error });
+      if (RewardRouterError.isInstance(error)) throw error;
+      throw new InvalidResponseError(`Model \`${id}\` failed: ${error instanceof Error ? error.message : String(error)}`, { modelId: id, cause: error });
+    } finally {
+      if (timer) clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    id,
+    async score(batch: readonly ScoreRequest[], scoreOptions: ScoreOptions = {}): Promise<number[]> {
+      const { signal } = scoreOptions;
+      if (signal?.aborted) throw new AbortedError(`Scoring with model \`${id}\` was aborted`, { modelId: id });
+      if (batch.length === 0) return [];
+      const chunks: Array<readonly ScoreRequest[]> = [];
+      for (let start = 0; start < batch.length; start += maxBatchSize) chunks.push(batch.slice(start, start + maxBatchSize));
+      const results = await Promise.all(
+        chunks.map((chunk) =>
+          limit(() =>
+            withRetry((attempt) => callOnce(chunk, attempt, signal), options.retry, {
+              signal,
+              sleep: options.sleep,
+              random: options.random,
+              onRetry: options.onRetry,
+            }),
+          ),
+        ),
+      );
+      return results.flat();
+    },
+    close: options.close,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The rollouts data contract (DESIGN.md section 3, docs/contracts.md): one *group* per JSONL line — a prompt and
+ * the n completions the policy sampled for it — with optional per-RM scores and an optional off-policy
+ * preference pair. Unknown fields are kept and passed through untouched.
+ */
+
+/** Scores by RM id: one finite number per completion, in completion order. */
+export type ScoreTable = Record<string, number[]>;
+
+/** An off-policy preference pair attached to a group (or read from a RewardBench-style file). */
+export interface PreferencePair {
+  readonly chosen: string;
+  readonly rejected: string;
+  /** Per-RM `[chosen, rejected]` scores. */
+  readonly scores?: ScoreTable;
+}
+
+/** One line of a rollouts file. */
+export interface RolloutGroup {
+  readonly prompt_id: string;
+  readonly prompt: string;
+  readonly completions: string[];
+  scores?: ScoreTable;
+  preference?: PreferencePair;
+  /** Unknown fields are passed through. */
+  readonly [extra: string]: unknown;
+}
+
+/** One line of a RewardBench-style preference file: `{prompt, chosen, rejected, scores?}`. */
+export interface PreferenceRecord extends PreferencePair {
+  readonly prompt: string;
+  readonly [extra: string]: unknown;
+}
