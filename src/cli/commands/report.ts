@@ -1,0 +1,91 @@
+/**
+ * `reward-router report --rollouts FILE [--reference ID] [--calibration FILE] [--flat-threshold X] --out DIR`
+ * Measures every RM in the rollouts and writes DIR/report.json, DIR/report.md (and DIR/report.html once the HTML
+ * writer is registered), each atomically.
+ */
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { readReportCalibrations, writeReportJson } from '../../report/json.js';
+import { renderReportMarkdown } from '../../report/markdown.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { measureRollouts } from '../../select/measure.js';
+import { validateTeacherWeights } from '../../select/teacher.js';
+import type { CalibrationScheme } from '../../stats/calibration.js';
+import { createProgress } from '../progress.js';
+import { UsageError } from '../usage-error.js';
+import { nonNegativeNumber, positiveInteger } from './parse.js';
+
+export interface ReportCommandOptions {
+  readonly rollouts: string;
+  readonly out: string;
+  readonly reference?: string;
+  readonly calibration?: string;
+  readonly calibrationScheme?: string;
+  readonly preferences?: string[];
+  readonly flatThreshold?: string;
+  readonly varianceWeight?: string;
+  readonly accuracyWeight?: string;
+  readonly bootstrap?: string;
+  readonly seed?: string;
+  readonly quiet?: boolean;
+}
+
+export async function runReport(options: ReportCommandOptions): Promise<{ files: string[] }> {
+  const scheme = options.calibrationScheme ?? 'pooled';
+  if (scheme !== 'pooled' && scheme !== 'group') {
+    throw new UsageError(`Expected \`--calibration-scheme\` to be "pooled" or "group", got \`${scheme}\``);
+  }
+  if (options.calibration && options.calibrationScheme) {
+    throw new UsageError('`--calibration-scheme` cannot be combined with `--calibration` (the reused calibrations keep their scheme)');
+  }
+  const weights = validateTeacherWeights({
+    variance: nonNegativeNumber('--variance-weight', options.varianceWeight, 0.5),
+    accuracy: nonNegativeNumber('--accuracy-weight', options.accuracyWeight, 0.5),
+  });
+  const progress = createProgress({ label: `reading ${options.rollouts}`, silent: options.quiet });
+  const report = await measureRollouts(options.rollouts, {
+    reference: options.reference,
+    calibrations: options.calibration ? await readReportCalibrations(options.calibration) : undefined,
+    calibrationSource: options.calibration,
+    calibrationScheme: scheme as CalibrationScheme,
+    preferenceFiles: options.preferences,
+    flatThreshold: nonNegativeNumber('--flat-threshold', options.flatThreshold, undefined),
+    weights,
+    bootstrapResamples: positiveInteger('--bootstrap', options.bootstrap, 1000),
+    seed: nonNegativeNumber('--seed', options.seed, 0),
+    onProgress: (records) => progress.update(records),
+  });
+  progress.done();
+  const files = [join(options.out, 'report.json'), join(options.out, 'report.md')];
+  await writeReportJson(files[0], report);
+  await writeFileAtomic(files[1], renderReportMarkdown(report));
+  for (const writer of extraReportWriters) files.push(await writer(report, options.out));
+  if (!options.quiet) {
+    process.stdout.write(`selected: ${report.selected ?? 'none'}\n${files.map((file) => `wrote ${file}`).join('\n')}\n`);
+  }
+  return { files };
+}
+
+/** Further report formats (the HTML report registers itself here). Each returns the path it wrote. */
+export const extraReportWriters: Array<(report: import('../../select/report-model.js').SelectionReport, outDir: string) => Promise<string>> = [];
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('measure each RM\'s induced variance and accuracy on the rollouts and rank them as teachers')
+    .requiredOption('--rollouts <file>', 'rollouts JSONL (groups with scores; preference records allowed)')
+    .requiredOption('--out <dir>', 'folder for report.json and report.md')
+    .option('--reference <id>', 'reference RM id (gold, verifier, human labels) for accuracy; never ranked')
+    .option('--calibration <report.json>', 'reuse the calibrations of a previous report (e.g. the initial policy\'s)')
+    .option('--calibration-scheme <scheme>', 'pooled (default, App. F.1) or group (App. E.1)')
+    .option('--preferences <file...>', 'RewardBench-style preference files (prompt, chosen, rejected, scores)')
+    .option('--flat-threshold <x>', 'normalized variance at or below which a prompt counts as flat (default 0.01)')
+    .option('--variance-weight <w>', 'teacher score weight of the variance (default 0.5)')
+    .option('--accuracy-weight <w>', 'teacher score weight of the accuracy (default 0.5)')
+    .option('--bootstrap <n>', 'bootstrap resamples for the 95% interval (default 1000)')
+    .option('--seed <n>', 'bootstrap seed (default 0)')
+    .option('--quiet', 'print nothing but errors')
+    .action(async (options: ReportCommandOptions) => {
+      await runReport(options);
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * Streams rollout records into everything a selection report needs, one group at a time, so a file of any size
+ * is measured in one pass. Memory per group is only the per-group output (raw variance and accuracy per RM, as
+ * Float64Array): pooled moments are Welford running sums, and normalized variances are derived at the end because
+ * normalization is affine (Var(r~) = Var(r) / s^2).
+ */
+import type { PreferenceRecord, RolloutGroup } from '../spec/rollout.js';
+import { kendallTauB, pairwiseAccuracy, prefersChosen } from '../stats/accuracy.js';
+import { RunningMoments } from '../stats/moments.js';
+import { unbiasedVariance } from '../stats/variance.js';
+
+/** A growable Float64Array. */
+export class FloatSeries {
+  private buffer = new Float64Array(256);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.buffer.length) {
+      const next = new Float64Array(this.buffer.length * 2);
+      next.set(this.buffer);
+      this.buffer = next;
+    }
+    this.buffer[this.length++] = value;
+  }
+
+  view(): Float64Array {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+/** What one RM accumulated. */
+export class ModelTally {
+  /** Every reward, pooled (for the `pooled` calibration). */
+  readonly pooled = new RunningMoments();
+  /** Raw per-group variance of each group with n >= 2 that this RM scored. */
+  readonly groupVariances = new FloatSeries();
+  /** Sum and count of on-policy pairwise accuracy and Kendall tau against the reference. */
+  accuracySum = 0;
+  accuracyGroups = 0;
+  tauSum = 0;
+  tauGroups = 0;
+  /** Off-policy preference pairs. */
+  preferenceCorrect = 0;
+  preferencePairs = 0;
+  constructor(readonly id: string) {}
+}
+
+export interface AccumulatorOptions {
+  /** The reference RM id (gold, verifier, human labels), if any. */
+  readonly reference?: string;
+}
+
+export class SelectionAccumulator {
+  readonly tallies = new Map<string, ModelTally>();
+  groups = 0;
+  skippedGroups = 0;
+  preferencePairs = 0;
+  /** Groups in which the reference had scores. */
+  referenceGroups = 0;
+
+  constructor(private readonly options: AccumulatorOptions = {}) {}
+
+  private tally(id: string): ModelTally {
+    let tally = this.tallies.get(id);
+    if (!tally) {
+      tally = new ModelTally(id);
+      this.tallies.set(id, tally);
+    }
+    return tally;
+  }
+
+  addGroup(group: RolloutGroup): void {
+    this.groups++;
+    const scores = group.scores ?? {};
+    const reference = this.options.reference !== undefined ? scores[this.options.reference] : undefined;
+    if (reference) this.referenceGroups++;
+    const measurable = group.completions.length >= 2;
+    if (!measurable) this.skippedGroups++;
+    for (const id in scores) {
+      const rewards = scores[id];
+      const tally = this.tally(id);
+      tally.pooled.pushAll(rewards);
+      if (!measurable) continue;
+      tally.groupVariances.push(unbiasedVariance(rewards));
+      if (reference && id !== this.options.reference) {
+        tally.accuracySum += pairwiseAccuracy(rewards, reference);
+        tally.accuracyGroups++;
+        const tau = kendallTauB(rewards, reference);
+        if (!Number.isNaN(tau)) {
+          tally.tauSum += tau;
+          tally.tauGroups++;
+        }
+      }
+    }
+    if (group.preference) this.addPreference(group.preference);
+  }
+
+  addPreference(record: Pick<PreferenceRecord, 'scores'>): void {
+    this.preferencePairs++;
+    const scores = record.scores ?? {};
+    for (const id in scores) {
+      const [chosen, rejected] = scores[id];
+      const tally = this.tally(id);
+      tally.preferencePairs++;
+      if (prefersChosen(chosen, rejected)) tally.preferenceCorrect++;
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The selection report model: report.json's shape (DESIGN.md section 3, docs/contracts.md) and the function that
+ * turns an accumulated pass over a rollouts file into it. Field names are a contract read by other tools: add
+ * fields, never rename them.
+ */
+import { CalibrationError, InvalidInputError } from '../spec/errors.js';
+import { bootstrapMeanIntervals } from '../stats/bootstrap.js';
+import { type Calibration, type CalibrationScheme, calibrate } from '../stats/calibration.js';
+import { DEFAULT_FLAT_THRESHOLD, mean, summarizeVariances, type VarianceSummary } from '../stats/summary.js';
+import { normalizedVariance } from '../stats/variance.js';
+import type { SelectionAccumulator } from './accumulator.js';
+import {
+  DEFAULT_TEACHER_WEIGHTS,
+  combinedAccuracy,
+  rankByTeacherScore,
+  teacherScore,
+  type TeacherWeights,
+} from './teacher.js';
+
+export const REPORT_VERSION = 1;
+
+export interface ModelReport {
+  readonly id: string;
+  /** `candidate` (ranked) or `reference` (reported, never ranked). */
+  readonly role: 'candidate' | 'reference';
+  readonly calibration: Calibration;
+  /** Groups (n >= 2) this RM's variance was measured on. */
+  readonly groups: number;
+  readonly variance: VarianceSummary;
+  readonly rawVariance: { readonly mean: number };
+  readonly accuracy: {
+    readonly onPolicy: number | null;
+    readonly offPolicy: number | null;
+    /** Mean per-group Kendall tau-b against the reference (an extra, finer-grained than accuracy). */
+    readonly kendallTau: number | null;
+    /** Preference pairs behind offPolicy. */
+    readonly preferencePairs: number;
+  };
+  readonly teacherScore: number | null;
+  readonly rank: number | null;
+}
+
+export interface SelectionReport {
+  readonly version: number;
+  /** Groups read (every group line). */
+  readonly groups: number;
+  /** Groups with fewer than two completions: no variance, skipped and counted. */
+  readonly skippedGroups: number;
+  readonly reference: string | null;
+  /** The rank-1 candidate, or null when there is none. */
+  readonly selected: string | null;
+  readonly models: ModelReport[];
+  readonly flatThreshold: number;
+  readonly teacherWeights: TeacherWeights;
+  /** Where the calibrations came from: "rollouts" (this file) or the path of the report they were reused from. */
+  readonly calibrationSource: string;
+  readonly bootstrap: { readonly resamples: number; readonly seed: number };
+  readonly preferencePairs: number;
+}
+
+export interface ReportOptions {
+  readonly reference?: string;
+  /** Calibrations to reuse (e.g. from the initial policy's report), by model id. */
+  readonly calibrations?: ReadonlyMap<string, Calibration>;
+  /** Label for `calibrationSource` when `calibrations` is given. */
+  readonly calibrationSource?: string;
+  readonly calibrationScheme?: CalibrationScheme;
+  readonly flatThreshold?: number;
+  readonly weights?: TeacherWeights;
+  readonly bootstrapResamples?: number;
+  readonly seed?: number;
+  /** The rollouts file, for error messages. */
+  readonly file?: string;
+}
+
+const orNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+export function buildSelectionReport(accumulator: SelectionAccumulator, options: ReportOptions = {}): SelectionReport {
+  const reference = options.reference ?? null;
+  const flatThreshold = options.flatThreshold ?? DEFAULT_FLAT_THRESHOLD;
+  const weights = options.weights ?? DEFAULT_TEACHER_WEIGHTS;
+  const resamples = options.bootstrapResamples ?? 1000;
+  const seed = options.seed ?? 0;
+  const where = options.file ?? 'the rollouts';
+  const tallies = [...accumulator.tallies.values()];
+
+  if (tallies.length === 0) {
+    throw new InvalidInputError(`${where}: no group has any \`scores\`; expected scores for at least one model (run \`reward-router score\` first)`, { file: options.file, field: 'scores' });
+  }
+  if (reference !== null && accumulator.referenceGroups === 0) {
+    throw new InvalidInputError(
+      `${where}: the reference \`${reference}\` is not in the file: no group has scores for it; expected one of ${tallies.map((t) => `\`${t.id}\``).join(', ')}`,
+      { file: options.file, field: `scores.${reference}` },
+    );
+  }
+
+  const calibrations = tallies.map((tally) => {
+    const reused = options.calibrations?.get(tally.id);
+    if (options.calibrations && !reused) {
+      throw new CalibrationError(
+        `No calibration for model \`${tally.id}\` in ${options.calibrationSource ?? 'the calibration report'}; expected one for every model in ${where}`,
+        { modelId: tally.id },
+      );
+    }
+    return reused ?? calibrate(tally.id, { pooled: tally.pooled, meanGroupVariance: mean(tally.groupVariances.view()) }, options.calibrationScheme);
+  });
+
+  const normalized = tallies.map((tally, index) => {
+    const raw = tally.groupVariances.view();
+    const out = new Float64Array(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = normalizedVariance(raw[i], calibrations[index].std);
+    return out;
+  });
+
+  // One paired bootstrap when every model was measured on the same groups (the usual case), else one per model.
+  const sameGroups = normalized.every((series) => series.length === normalized[0].length);
+  const intervals = sameGroups
+    ? bootstrapMeanIntervals(normalized, { resamples, seed })
+    : normalized.map((series) => bootstrapMeanIntervals([series], { resamples, seed })[0]);
+
+  const models = tallies.map((tally, index): Omit<ModelReport, 'rank'> => {
+    const isReference = tally.id === reference;
+    const variance = summarizeVariances(normalized[index], intervals[index], flatThreshold);
+    const onPolicy = !isReference && tally.accuracyGroups > 0 ? tally.accuracySum / tally.accuracyGroups : null;
+    const offPolicy = tally.preferencePairs > 0 ? tally.preferenceCorrect / tally.preferencePairs : null;
+    const kendallTau = !isReference && tally.tauGroups > 0 ? tally.tauSum / tally.tauGroups : null;
+    return {
+      id: tally.id,
+      role: isReference ? 'reference' : 'candidate',
+      calibration: calibrations[index],
+      groups: tally.groupVariances.length,
+      variance,
+      rawVariance: { mean: mean(tally.groupVariances.view()) },
+      accuracy: { onPolicy, offPolicy, kendallTau, preferencePairs: tally.preferencePairs },
+      teacherScore: isReference || Number.isNaN(variance.mean) ? null : teacherScore(variance.mean, combinedAccuracy(onPolicy, offPolicy), weights),
+    };
+  });
+
+  const ranked = rankByTeacherScore(models.filter((model) => model.role === 'candidate' && model.teacherScore !== null));
+  const rankOf = new Map(ranked.map((model, index) => [model.id, index + 1]));
+  const ordered = [...ranked, ...models.filter((model) => !rankOf.has(model.id))];
+
+  return {
+    version: REPORT_VERSION,
+    groups: accumulator.groups,
+    skippedGroups: accumulator.skippedGroups,
+    reference,
+    selected: ranked[0]?.id ?? null,
+    models: ordered.map((model) => sanitize({ ...model, rank: rankOf.get(model.id) ?? null })),
+    flatThreshold,
+    teacherWeights: weights,
+    calibrationSource: options.calibrations ? (options.calibrationSource ?? 'calibration report') : 'rollouts',
+    bootstrap: { resamples, seed },
+    preferencePairs: accumulator.preferencePairs,
+  };
+}
+
+/** JSON has no NaN: every non-finite statistic (e.g. no measurable group) becomes null. */
+function sanitize(model: ModelReport): ModelReport {
+  const v = model.variance;
+  return {
+    ...model,
+    variance: {
+      mean: orNull(v.mean), min: orNull(v.min), q25: orNull(v.q25), median: orNull(v.median), q75: orNull(v.q75),
+      max: orNull(v.max), ci95: [orNull(v.ci95[0]), orNull(v.ci95[1])], flatFraction: orNull(v.flatFraction),
+    } as unknown as VarianceSummary,
+    rawVariance: { mean: orNull(model.rawVariance.mean) as number },
+  };
+}

@@ -1,0 +1,18 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+/** A temporary folder removed after the test file. */
+export async function temporaryFolder(prefix = 'reward-router-'): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), prefix));
+  afterAll(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+  return folder;
+}
+
+export async function writeJsonl(path: string, rows: unknown[]): Promise<string> {
+  await writeFile(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+  return path;
+}
