@@ -5,7 +5,10 @@
 import { cpus, totalmem } from 'node:os';
 import type { Bench, BenchResult } from './types.js';
 
-const benches: Record<string, () => Promise<Bench>> = {};
+const benches: Record<string, () => Promise<Bench>> = {
+  report: async () => (await import('./report.js')).benchReport,
+  cache: async () => (await import('./cache.js')).benchCache,
+};
 
 async function main(): Promise<void> {
   const selected = process.argv.slice(2);

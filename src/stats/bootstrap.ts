@@ -34,14 +34,27 @@ export function bootstrapMeanIntervals(
   }
   if (n === 0) return series.map(() => [Number.NaN, Number.NaN]);
   const means = series.map(() => new Float64Array(resamples));
-  const sums = new Float64Array(series.length);
+  const columns = series.map((values) => (values instanceof Float64Array ? values : Float64Array.from(values)));
+  // Each resample is drawn as multinomial counts (how often each group is picked), then every series is summed
+  // sequentially against the counts. Same distribution as drawing indices, but the per-series work is a streaming
+  // dot product instead of a random gather: for 100k groups x 1000 resamples that is the difference between
+  // seconds and a fraction of one. Index draws use an inline xorshift32 seeded from `random` (no call per draw).
+  const counts = new Uint16Array(n);
+  let state = Math.floor(random() * 4294967295) | 0 || 0x9e3779b9;
   for (let b = 0; b < resamples; b++) {
-    sums.fill(0);
+    counts.fill(0);
     for (let i = 0; i < n; i++) {
-      const index = (random() * n) | 0;
-      for (let s = 0; s < series.length; s++) sums[s] += series[s][index];
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      counts[(((state >>> 0) * n) / 4294967296) | 0]++;
     }
-    for (let s = 0; s < series.length; s++) means[s][b] = sums[s] / n;
+    for (let s = 0; s < columns.length; s++) {
+      const column = columns[s];
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += counts[i] * column[i];
+      means[s][b] = sum / n;
+    }
   }
   const tail = (1 - level) / 2;
   return means.map((values) => {

@@ -1,0 +1,41 @@
+/**
+ * Any JavaScript function as a reward model: verifiers (unit tests, exact-match answers), rule-based rewards
+ * (format checks, length penalties) or a model you already call yourself. Built on defineRewardModel, so it gets
+ * batching, a concurrency limit, timeouts and strict validation: a non-finite return is an INVALID_RESPONSE error and
+ * a throw becomes a typed error (a thrown RewardRouterError keeps its code; anything else is INVALID_RESPONSE).
+ * Code only: a JSON config cannot name a function.
+ */
+import { defineRewardModel, type DefineRewardModelOptions } from '../../src/model/define.js';
+import { InvalidArgumentError } from '../../src/spec/errors.js';
+import type { RewardModel, ScoreRequest } from '../../src/spec/reward-model.js';
+
+export interface FunctionCallContext {
+  /** Fires when the caller aborts or the call times out; long-running functions should stop. */
+  readonly signal: AbortSignal;
+}
+
+export interface FunctionModelOptions
+  extends Pick<DefineRewardModelOptions, 'maxBatchSize' | 'concurrency' | 'timeoutMs' | 'retry' | 'sleep' | 'random' | 'onRetry' | 'close'> {
+  readonly id: string;
+  /** Scores one request. Used when `batchScore` is absent. */
+  readonly score?: (request: ScoreRequest, context: FunctionCallContext) => number | Promise<number>;
+  /** Scores a batch at once (at most `maxBatchSize` requests); must return one number per request, in order. */
+  readonly batchScore?: (
+    requests: readonly ScoreRequest[],
+    context: FunctionCallContext,
+  ) => readonly number[] | Promise<readonly number[]>;
+}
+
+export function createFunctionModel(options: FunctionModelOptions): RewardModel {
+  const { score, batchScore } = options;
+  if (typeof score !== 'function' && typeof batchScore !== 'function') {
+    throw new InvalidArgumentError('score', `Expected \`score\` or \`batchScore\` of model \`${options.id}\` to be a function, got neither`, { modelId: options.id });
+  }
+  return defineRewardModel({
+    ...options,
+    scoreBatch: async (batch, { signal }) => {
+      if (batchScore) return batchScore(batch, { signal });
+      return Promise.all(batch.map((request) => score!(request, { signal })));
+    },
+  });
+}

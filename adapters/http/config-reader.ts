@@ -1,0 +1,90 @@
+/**
+ * Reads one model entry of a JSON config with errors that name the file, the JSON path, the model and what was
+ * expected. Option errors raised later by the adapter itself (InvalidArgumentError) are turned into config errors
+ * on the same field by `asConfigError`.
+ */
+import type { AdapterContext, ModelConfigEntry } from '../../src/model/registry.js';
+import { InvalidConfigError, RewardRouterError } from '../../src/spec/errors.js';
+
+export interface ConfigReader {
+  fail(key: string, message: string): never;
+  string(key: string, required?: boolean): string | undefined;
+  number(key: string, check?: { integer?: boolean; min?: number }): number | undefined;
+  boolean(key: string): boolean | undefined;
+  oneOf<T extends string>(key: string, values: readonly T[], required?: boolean): T | undefined;
+  stringRecord(key: string): Record<string, string> | undefined;
+  /** Fails on any field not in `allowed` (typos would otherwise be ignored silently). */
+  only(allowed: readonly string[]): void;
+}
+
+export function configReader(config: ModelConfigEntry, context: AdapterContext): ConfigReader {
+  const where = `${context.file ? `${context.file}: ` : ''}${context.path}`;
+  const fail = (key: string, message: string): never => {
+    throw new InvalidConfigError(`${where}.${key} (model \`${config.id}\`): ${message}`, {
+      file: context.file,
+      path: `${context.path}.${key}`,
+      modelId: config.id,
+    });
+  };
+  const shown = (value: unknown) => (value === undefined ? 'nothing (the field is required)' : JSON.stringify(value));
+  return {
+    fail,
+    string(key, required = false) {
+      const value = config[key];
+      if (value === undefined && !required) return undefined;
+      if (typeof value !== 'string' || value === '') fail(key, `expected a non-empty string, got ${shown(value)}`);
+      return value as string;
+    },
+    number(key, check = {}) {
+      const value = config[key];
+      if (value === undefined) return undefined;
+      const ok = typeof value === 'number' && Number.isFinite(value) && (!check.integer || Number.isInteger(value)) && (check.min === undefined || value >= check.min);
+      if (!ok) {
+        const kind = check.integer ? 'an integer' : 'a finite number';
+        fail(key, `expected ${kind}${check.min === undefined ? '' : ` of at least ${check.min}`}, got ${JSON.stringify(value)}`);
+      }
+      return value as number;
+    },
+    boolean(key) {
+      const value = config[key];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'boolean') fail(key, `expected true or false, got ${JSON.stringify(value)}`);
+      return value as boolean;
+    },
+    oneOf(key, values, required = false) {
+      const value = config[key];
+      if (value === undefined && !required) return undefined;
+      if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+        fail(key, `expected one of ${values.map((v) => `"${v}"`).join(', ')}, got ${shown(value)}`);
+      }
+      return value as (typeof values)[number];
+    },
+    stringRecord(key) {
+      const value = config[key];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, `expected an object of strings, got ${JSON.stringify(value)}`);
+      for (const [name, item] of Object.entries(value as object)) {
+        if (typeof item !== 'string') fail(`${key}.${name}`, `expected a string, got ${JSON.stringify(item)}`);
+      }
+      return value as Record<string, string>;
+    },
+    only(allowed) {
+      for (const key of Object.keys(config)) {
+        if (!allowed.includes(key)) fail(key, `unknown field; expected one of ${allowed.map((k) => `\`${k}\``).join(', ')}`);
+      }
+    },
+  };
+}
+
+/** Runs `create`, turning an option error (InvalidArgumentError) into an InvalidConfigError on the same field. */
+export function asConfigError<T>(config: ModelConfigEntry, context: AdapterContext, create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    if (RewardRouterError.isInstance(error) && error.code === 'INVALID_ARGUMENT') {
+      const field = (error as RewardRouterError & { argument: string }).argument;
+      return configReader(config, context).fail(field, error.message);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Remote reward models over HTTP, one per protocol: the OpenRLHF remote RM (`openrlhf`), vLLM's `/classify`
+ * (`vllm-classify`) and Text Embeddings Inference's `/predict` (`tei`). Wire formats: docs/adapters.md.
+ *
+ * Config entry: `{"id", "type": "http", "protocol", "url", "template"?, "model"?, "label"?, "negativeLabel"?,
+ * "classIndex"?, "negativeClassIndex"?, "useActivation"?, "rawScores"?, "truncate"?, "scoreKey"?, "timeoutMs"?,
+ * "maxBatchSize"?, "concurrency"?, "retries"?, "headers"?, "apiKeyEnv"?, "apiKey"?}`.
+ */
+import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
+import type { RewardModel } from '../../src/spec/reward-model.js';
+import { asConfigError, configReader } from './config-reader.js';
+import type { HttpModelOptions } from './options.js';
+import { createOpenRlhfModel } from './openrlhf.js';
+import { createTeiModel } from './tei.js';
+import { createVllmClassifyModel } from './vllm-classify.js';
+
+export { createOpenRlhfModel, type OpenRlhfModelOptions } from './openrlhf.js';
+export { createVllmClassifyModel, type VllmClassifyModelOptions } from './vllm-classify.js';
+export { createTeiModel, type TeiModelOptions } from './tei.js';
+export { rewardFromLabels } from './labels.js';
+export type { HttpModelOptions } from './options.js';
+
+export const HTTP_PROTOCOLS = ['openrlhf', 'vllm-classify', 'tei'] as const;
+export type HttpProtocol = (typeof HTTP_PROTOCOLS)[number];
+
+const COMMON_FIELDS = ['id', 'type', 'protocol', 'url', 'template', 'timeoutMs', 'maxBatchSize', 'concurrency', 'retries', 'headers', 'apiKeyEnv', 'apiKey'];
+const PROTOCOL_FIELDS: Record<HttpProtocol, readonly string[]> = {
+  openrlhf: ['scoreKey'],
+  'vllm-classify': ['model', 'classIndex', 'negativeClassIndex', 'useActivation'],
+  tei: ['label', 'negativeLabel', 'rawScores', 'truncate'],
+};
+
+/** Builds an HTTP model from a config entry (see the file comment for the fields). */
+export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext): RewardModel => {
+  const read = configReader(config, context);
+  const protocol = read.oneOf('protocol', HTTP_PROTOCOLS, true) as HttpProtocol;
+  read.only([...COMMON_FIELDS, ...PROTOCOL_FIELDS[protocol]]);
+  const retries = read.number('retries', { integer: true, min: 0 });
+  const common: HttpModelOptions = {
+    id: config.id,
+    url: read.string('url', true)!,
+    template: read.string('template'),
+    timeoutMs: read.number('timeoutMs', { min: 0 }),
+    maxBatchSize: read.number('maxBatchSize', { integer: true, min: 1 }),
+    concurrency: read.number('concurrency', { integer: true, min: 1 }),
+    retry: retries === undefined ? undefined : { retries },
+    headers: read.stringRecord('headers'),
+    apiKey: read.string('apiKey'),
+    apiKeyEnv: read.string('apiKeyEnv'),
+    fetch: context.fetch,
+  };
+  return asConfigError(config, context, () => {
+    switch (protocol) {
+      case 'openrlhf':
+        return createOpenRlhfModel({ ...common, scoreKey: read.string('scoreKey') });
+      case 'vllm-classify':
+        return createVllmClassifyModel({
+          ...common,
+          model: read.string('model'),
+          classIndex: read.number('classIndex', { integer: true, min: 0 }),
+          negativeClassIndex: read.number('negativeClassIndex', { integer: true, min: 0 }),
+          useActivation: read.boolean('useActivation'),
+        });
+      case 'tei':
+        return createTeiModel({
+          ...common,
+          label: read.string('label'),
+          negativeLabel: read.string('negativeLabel'),
+          rawScores: read.boolean('rawScores'),
+          truncate: read.boolean('truncate'),
+        });
+    }
+  });
+};

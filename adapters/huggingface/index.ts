@@ -1,0 +1,61 @@
+/**
+ * Hugging Face Inference reward models, through @huggingface/inference: a text-classification model
+ * (`mode: "classification"`, the default) or an LLM judge over chat completion (`mode: "judge"`).
+ *
+ * Config entry: `{"id", "type": "huggingface", "mode"?, "endpointUrl"? | "provider"? + "model", "accessTokenEnv"?,
+ * "accessToken"?, "template"?, "label"?, "negativeLabel"?, "functionToApply"?, "judgePrompt"?, "min"?, "max"?,
+ * "maxTokens"?, "timeoutMs"?, "concurrency"?, "retries"?}`.
+ */
+import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
+import type { RewardModel } from '../../src/spec/reward-model.js';
+import { asConfigError, configReader } from '../http/config-reader.js';
+import { createHuggingFaceClassifier, FUNCTIONS_TO_APPLY } from './classification.js';
+import { createHuggingFaceJudge } from './judge.js';
+import type { HuggingFaceOptions } from './options.js';
+
+export { createHuggingFaceClassifier, FUNCTIONS_TO_APPLY, type HuggingFaceClassifierOptions } from './classification.js';
+export { createHuggingFaceJudge, DEFAULT_JUDGE_PROMPT, parseJudgeScore, renderJudgePrompt, type HuggingFaceJudgeOptions } from './judge.js';
+export type { HuggingFaceOptions } from './options.js';
+
+const COMMON_FIELDS = ['id', 'type', 'mode', 'endpointUrl', 'provider', 'model', 'accessToken', 'accessTokenEnv', 'timeoutMs', 'concurrency', 'retries'];
+const MODE_FIELDS = {
+  classification: ['template', 'label', 'negativeLabel', 'functionToApply'],
+  judge: ['judgePrompt', 'min', 'max', 'maxTokens'],
+} as const;
+
+/** Builds a Hugging Face model from a config entry (see the file comment for the fields). */
+export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext): RewardModel => {
+  const read = configReader(config, context);
+  const mode = read.oneOf('mode', ['classification', 'judge'] as const) ?? 'classification';
+  read.only([...COMMON_FIELDS, ...MODE_FIELDS[mode]]);
+  const retries = read.number('retries', { integer: true, min: 0 });
+  const common: HuggingFaceOptions = {
+    id: config.id,
+    endpointUrl: read.string('endpointUrl'),
+    provider: read.string('provider'),
+    model: read.string('model'),
+    accessToken: read.string('accessToken'),
+    accessTokenEnv: read.string('accessTokenEnv'),
+    timeoutMs: read.number('timeoutMs', { min: 0 }),
+    concurrency: read.number('concurrency', { integer: true, min: 1 }),
+    retry: retries === undefined ? undefined : { retries },
+    fetch: context.fetch,
+  };
+  return asConfigError(config, context, () =>
+    mode === 'judge'
+      ? createHuggingFaceJudge({
+          ...common,
+          judgePrompt: read.string('judgePrompt'),
+          min: read.number('min'),
+          max: read.number('max'),
+          maxTokens: read.number('maxTokens', { integer: true, min: 1 }),
+        })
+      : createHuggingFaceClassifier({
+          ...common,
+          template: read.string('template'),
+          label: read.string('label'),
+          negativeLabel: read.string('negativeLabel'),
+          functionToApply: read.oneOf('functionToApply', FUNCTIONS_TO_APPLY),
+        }),
+  );
+};

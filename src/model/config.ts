@@ -1,0 +1,225 @@
+/**
+ * The model config (DESIGN.md section 3): reading and validating it.
+ *
+ *   {"models": [{"id": "afinn", "type": "lexicon", "name": "afinn"}, ...], "reference": "gold",
+ *    "router": {...}, "cache": {"maxEntries": 100000, "maxBytes": 67108864}}
+ *
+ * Validation is hand-written so it can report every problem at once, each with its location, model and what was
+ * expected: `models.json: models[2].url (model \`gold\`): expected an http(s) URL, got "localhost:5000"`. This file
+ * checks the structure and the fields every adapter of a type needs; each adapter's `fromConfig` checks the rest.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { InvalidConfigError } from '../spec/errors.js';
+import { registeredTypes, type ModelConfigEntry } from './registry.js';
+import type { ScoreCacheOptions } from './cache.js';
+
+export interface ModelConfig {
+  readonly models: readonly ModelConfigEntry[];
+  /** Id of the reference model (a gold RM or verifier), one of `models`. */
+  readonly reference?: string;
+  /** Router options, passed through; the router validates them. */
+  readonly router?: Readonly<Record<string, unknown>>;
+  readonly cache?: ScoreCacheOptions;
+}
+
+/** A validated config plus where it came from. */
+export interface LoadedModelConfig {
+  readonly config: ModelConfig;
+  /** Folder relative paths resolve against. */
+  readonly baseDir: string;
+  /** The config file, when read from one. */
+  readonly file?: string;
+}
+
+/** The config `type`s with the fields every adapter of that type needs. `function` exists in code only. */
+export const CONFIG_TYPES = ['onnx', 'http', 'huggingface', 'lexicon'] as const;
+export const HTTP_PROTOCOLS = ['openrlhf', 'vllm-classify', 'tei'] as const;
+export const LEXICON_NAMES = ['afinn', 'wink', 'vader'] as const;
+const TOP_LEVEL_KEYS = ['models', 'reference', 'router', 'cache', '$schema', 'description'];
+const CACHE_KEYS = ['maxEntries', 'maxBytes'];
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is required)';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const quote = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Line and column (1-based) of a character offset, for JSON syntax errors. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function parseConfigText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    // V8 says "... at position 42" or, in newer versions, "(line 3 column 5)".
+    const position = /position (\d+)/.exec(message);
+    const lineColumn = /line (\d+) column (\d+)/.exec(message);
+    const where = lineColumn
+      ? `${lineColumn[1]}:${lineColumn[2]}`
+      : position
+        ? (({ line, column }) => `${line}:${column}`)(lineAndColumn(text, Number(position[1])))
+        : undefined;
+    throw new InvalidConfigError(`${file}${where ? `:${where}` : ''}: invalid JSON (${message}); expected a model config object`, {
+      file,
+      path: '',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Validates a parsed config. Returns it with defaults left unset and relative `path` fields resolved against
+ * `baseDir`; throws one InvalidConfigError listing every problem found.
+ */
+export function validateModelConfig(value: unknown, options: { baseDir: string; file?: string }): ModelConfig {
+  const prefix = options.file ? `${options.file}: ` : '';
+  const problems: Array<{ path: string; message: string; modelId?: string }> = [];
+  const problem = (path: string, message: string, modelId?: string) => problems.push({ path, message, modelId });
+
+  if (!isObject(value)) {
+    problem('', `expected a JSON object with a \`models\` array, got ${show(value)}`);
+  } else {
+    for (const key of Object.keys(value)) {
+      if (!TOP_LEVEL_KEYS.includes(key)) {
+        problem(key, `unknown key; expected only ${TOP_LEVEL_KEYS.slice(0, 4).map((k) => `\`${k}\``).join(', ')}`);
+      }
+    }
+  }
+  const object = isObject(value) ? value : {};
+  const models: ModelConfigEntry[] = [];
+  const ids = new Map<string, number>();
+  // Types registered with registerAdapter are valid too; their fields are left to their factories.
+  const types = [...CONFIG_TYPES, ...registeredTypes().filter((type) => !(CONFIG_TYPES as readonly string[]).includes(type))];
+
+  if (!Array.isArray(object.models) || object.models.length === 0) {
+    problem('models', `expected a non-empty array of model entries, got ${show(object.models)}`);
+  } else {
+    object.models.forEach((entry: unknown, index: number) => {
+      const at = `models[${index}]`;
+      if (!isObject(entry)) {
+        problem(at, `expected an object with \`id\` and \`type\`, got ${show(entry)}`);
+        return;
+      }
+      const id = entry.id;
+      const modelId = typeof id === 'string' && id.length > 0 ? id : undefined;
+      const bad = (key: string, message: string) => problem(`${at}.${key}`, message, modelId);
+      if (modelId === undefined) bad('id', `expected a non-empty string, got ${show(id)}`);
+      else if (ids.has(modelId)) bad('id', `duplicate id; models[${ids.get(modelId)}] already uses it (ids must be unique)`);
+      else ids.set(modelId, index);
+
+      const type = entry.type;
+      if (typeof type !== 'string' || !types.includes(type)) {
+        bad('type', `expected one of ${quote(types)}, got ${show(type)}${type === 'function' ? ' (function models exist in code only)' : ''}`);
+      }
+      if (entry.template !== undefined) {
+        if (typeof entry.template !== 'string') bad('template', `expected a string, got ${show(entry.template)}`);
+        else if (!entry.template.includes('{completion}')) {
+          bad('template', `expected a template containing \`{completion}\` (otherwise every completion gets the same reward), got ${show(entry.template)}`);
+        }
+      }
+      for (const key of ['maxBatchSize', 'concurrency'] as const) {
+        const number = entry[key];
+        if (number !== undefined && !(Number.isInteger(number) && (number as number) >= 1)) bad(key, `expected a positive integer, got ${show(number)}`);
+      }
+      if (entry.timeoutMs !== undefined && !(typeof entry.timeoutMs === 'number' && Number.isFinite(entry.timeoutMs) && entry.timeoutMs >= 0)) {
+        bad('timeoutMs', `expected a non-negative number of milliseconds (0 disables the timeout), got ${show(entry.timeoutMs)}`);
+      }
+
+      const resolved: Record<string, unknown> = { ...entry };
+      if (type === 'onnx') {
+        if (typeof entry.path !== 'string' || entry.path.trim().length === 0) bad('path', `expected a non-empty path to the model folder, got ${show(entry.path)}`);
+        else resolved.path = isAbsolute(entry.path) ? entry.path : resolve(options.baseDir, entry.path);
+      } else if (type === 'http') {
+        if (typeof entry.protocol !== 'string' || !(HTTP_PROTOCOLS as readonly string[]).includes(entry.protocol)) {
+          bad('protocol', `expected one of ${quote(HTTP_PROTOCOLS)}, got ${show(entry.protocol)}`);
+        }
+        if (!isHttpUrl(entry.url)) bad('url', `expected an http(s) URL, got ${show(entry.url)}`);
+      } else if (type === 'huggingface') {
+        if (entry.endpointUrl !== undefined) {
+          if (!isHttpUrl(entry.endpointUrl)) bad('endpointUrl', `expected an http(s) URL, got ${show(entry.endpointUrl)}`);
+        } else if (typeof entry.model !== 'string' || entry.model.length === 0) {
+          bad('model', `expected a model name (or an \`endpointUrl\`), got ${show(entry.model)}`);
+        }
+      } else if (type === 'lexicon') {
+        if (typeof entry.name !== 'string' || !(LEXICON_NAMES as readonly string[]).includes(entry.name)) {
+          bad('name', `expected one of ${quote(LEXICON_NAMES)}, got ${show(entry.name)}`);
+        }
+      }
+      models.push(resolved as ModelConfigEntry);
+    });
+  }
+
+  if (object.reference !== undefined) {
+    if (typeof object.reference !== 'string') problem('reference', `expected a model id (a string), got ${show(object.reference)}`);
+    else if (Array.isArray(object.models) && !ids.has(object.reference)) {
+      problem('reference', `expected one of the model ids ${quote([...ids.keys()])}, got ${show(object.reference)}`);
+    }
+  }
+  if (object.router !== undefined && !isObject(object.router)) problem('router', `expected an object of router options, got ${show(object.router)}`);
+  if (object.cache !== undefined) {
+    if (!isObject(object.cache)) problem('cache', `expected an object like {"maxEntries": 100000}, got ${show(object.cache)}`);
+    else {
+      for (const key of Object.keys(object.cache)) {
+        if (!CACHE_KEYS.includes(key)) problem(`cache.${key}`, `unknown key; expected only \`maxEntries\`, \`maxBytes\``);
+      }
+      for (const key of CACHE_KEYS) {
+        const number = object.cache[key];
+        if (number !== undefined && !(Number.isInteger(number) && (number as number) >= 1)) problem(`cache.${key}`, `expected a positive integer, got ${show(number)}`);
+      }
+    }
+  }
+
+  if (problems.length > 0) {
+    const lines = problems.map(({ path, message, modelId }) => `${prefix}${path || '(root)'}${modelId ? ` (model \`${modelId}\`)` : ''}: ${message}`);
+    const message = lines.length === 1 ? lines[0] : `Invalid model config (${lines.length} problems):\n  ${lines.join('\n  ')}`;
+    throw new InvalidConfigError(message, { file: options.file, path: problems[0].path, modelId: problems[0].modelId });
+  }
+  return {
+    models,
+    ...(object.reference !== undefined ? { reference: object.reference as string } : {}),
+    ...(object.router !== undefined ? { router: object.router as Record<string, unknown> } : {}),
+    ...(object.cache !== undefined ? { cache: object.cache as ScoreCacheOptions } : {}),
+  };
+}
+
+/** Reads and validates a config file. */
+export async function readModelConfig(file: string): Promise<LoadedModelConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new InvalidConfigError(`${file}: cannot read the model config (${reason})`, { file, path: '', cause: error });
+  }
+  const baseDir = dirname(resolve(file));
+  return { config: validateModelConfig(parseConfigText(text, file), { baseDir, file }), baseDir, file };
+}

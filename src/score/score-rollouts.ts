@@ -1,0 +1,166 @@
+/**
+ * `scoreRollouts`: the work behind `reward-router score`. Streams a rollouts file, fills `scores` for every model
+ * (see fill.ts) and appends each record to the output as one JSON line, in input order.
+ *
+ * Resumable: lines are appended with one write call each and flushed to disk (fsync) after every chunk, so a crash
+ * leaves a prefix of the finished file plus at most one partial line. A rerun drops the partial line, checks the
+ * written lines against the input, skips those records without scoring them, and continues; the final file is the
+ * same as an uninterrupted run's. Memory holds at most `concurrency * batchGroups` records.
+ */
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { readLines } from '../io/lines.js';
+import { readRollouts, serializeRollout, type RolloutRecord } from '../io/rollouts.js';
+import { AbortedError, InvalidArgumentError, InvalidInputError } from '../spec/errors.js';
+import type { RewardModel } from '../spec/reward-model.js';
+import { fillScores } from './fill.js';
+import { checkWrittenLine, truncatePartialLine } from './resume.js';
+
+export interface ScoreRolloutsOptions {
+  /** The rollouts JSONL file to read. */
+  readonly rollouts: string;
+  /** The output JSONL file; if it exists, the run resumes from it. */
+  readonly out: string;
+  /** The models to score with (each record gets one `scores` entry per model id). */
+  readonly models: readonly RewardModel[];
+  /** Records per scoring call (each model sees all their completions in one `score` call). @default 16 */
+  readonly batchGroups?: number;
+  /** Chunks of `batchGroups` records scored at once. @default 4 */
+  readonly concurrency?: number;
+  /** Stops the run; what was written stays, ready to resume. */
+  readonly signal?: AbortSignal;
+  /** Called after each chunk is written (and once at the start), with the records done so far. */
+  readonly onProgress?: (progress: { readonly done: number; readonly total: number; readonly resumed: number }) => void;
+}
+
+export interface ScoreRolloutsResult {
+  /** Records in the output when done. */
+  readonly records: number;
+  /** Records found already written and skipped without scoring. */
+  readonly resumed: number;
+  /** Records scored by this run. */
+  readonly scored: number;
+  /** Bytes of a partial last line removed from the existing output. */
+  readonly truncatedBytes: number;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(name, `Expected \`${name}\` to be a positive integer, got \`${value}\``);
+  return value;
+}
+
+/** Counts the non-blank lines of a file (the records `readRollouts` will yield), for the progress total. */
+export async function countRecords(path: string): Promise<number> {
+  let count = 0;
+  for await (const { text } of readLines(path)) if (text.trim().length > 0) count++;
+  return count;
+}
+
+async function appendLines(handle: FileHandle, lines: readonly string[]): Promise<void> {
+  for (const line of lines) {
+    // One write call per whole line, so a crash can only cut the last line, never interleave two.
+    const data = Buffer.from(`${line}\n`, 'utf8');
+    let written = 0;
+    while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
+  }
+  await handle.datasync();
+}
+
+export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<ScoreRolloutsResult> {
+  const batchGroups = positiveInteger('batchGroups', options.batchGroups, 16);
+  const concurrency = positiveInteger('concurrency', options.concurrency, 4);
+  const { rollouts, out, models } = options;
+  if (resolve(rollouts) === resolve(out)) {
+    throw new InvalidArgumentError('out', `Expected \`out\` to be a different file from \`rollouts\` (${rollouts}); scoring in place would destroy the input`);
+  }
+  const ids = models.map((model) => model.id);
+  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (duplicate !== undefined) throw new InvalidArgumentError('models', `Expected unique model ids, got \`${duplicate}\` twice`);
+
+  const total = options.onProgress ? await countRecords(rollouts) : 0;
+  await mkdir(dirname(resolve(out)), { recursive: true });
+  const truncatedBytes = await truncatePartialLine(out);
+
+  // Internal controller: a failed chunk stops the chunks still in flight.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const input = readRollouts(rollouts, { signal: controller.signal })[Symbol.asyncIterator]();
+  let resumed = 0;
+  let scored = 0;
+  let handle: FileHandle | undefined;
+  const pending: Array<Promise<string[]>> = [];
+  const report = () => options.onProgress?.({ done: resumed + scored, total, resumed });
+
+  try {
+    // 1. Walk the lines already written alongside the input, checking each; stop at the first unwritten record.
+    let next = await input.next();
+    const written = readLines(out)[Symbol.asyncIterator]();
+    try {
+      for (let line = await nextWritten(written); line !== undefined; line = await nextWritten(written)) {
+        if (next.done) {
+          throw new InvalidInputError(
+            `${out}:${line.number}: the output has more lines than ${rollouts} has records; it does not continue this run. Delete it or choose another --out`,
+            { file: out, line: line.number },
+          );
+        }
+        checkWrittenLine(line.text, line.number, next.value, ids, out, rollouts);
+        resumed++;
+        next = await input.next();
+      }
+    } finally {
+      await written.return?.(undefined);
+    }
+    report();
+
+    // 2. Score the rest in chunks, several in flight, writing them strictly in input order.
+    handle = await open(out, 'a');
+    const flushOldest = async () => {
+      const lines = await pending.shift()!;
+      await appendLines(handle!, lines);
+      scored += lines.length;
+      report();
+    };
+    let chunk: RolloutRecord[] = [];
+    const launch = () => {
+      const records = chunk;
+      chunk = [];
+      const work = fillScores(records, models, controller.signal).then((filled) => filled.map(serializeRollout));
+      work.catch(() => undefined); // awaited in order later; avoid an unhandled rejection meanwhile
+      pending.push(work);
+    };
+    for (; !next.done; next = await input.next()) {
+      if (options.signal?.aborted) throw new AbortedError('Scoring was aborted; rerun to resume');
+      chunk.push(next.value);
+      if (chunk.length === batchGroups) {
+        launch();
+        if (pending.length >= concurrency) await flushOldest();
+      }
+    }
+    if (chunk.length > 0) launch();
+    while (pending.length > 0) await flushOldest();
+    if (options.signal?.aborted) throw new AbortedError('Scoring was aborted; rerun to resume');
+    return { records: resumed + scored, resumed, scored, truncatedBytes };
+  } catch (error) {
+    controller.abort();
+    await Promise.allSettled(pending);
+    if (options.signal?.aborted && !(error instanceof AbortedError)) {
+      throw new AbortedError('Scoring was aborted; rerun to resume', { cause: error });
+    }
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await input.return?.(undefined);
+    await handle?.close();
+  }
+}
+
+async function nextWritten(lines: AsyncIterator<{ number: number; text: string }>) {
+  const result = await lines.next().catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return { done: true as const, value: undefined };
+    throw error;
+  });
+  return result.done ? undefined : result.value;
+}
