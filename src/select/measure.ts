@@ -3,7 +3,7 @@
  */
 import { readRollouts } from '../io/rollouts.js';
 import { SelectionAccumulator } from './accumulator.js';
-import { buildSelectionReport, type ReportOptions, type SelectionReport } from './report-model.js';
+import { buildSelectionDetails, type ReportOptions, type SelectionDetails, type SelectionReport } from './report-model.js';
 
 export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
   /** Extra RewardBench-style preference files (prompt, chosen, rejected, scores) for off-policy accuracy. */
@@ -14,6 +14,11 @@ export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
 }
 
 export async function measureRollouts(path: string, options: MeasureOptions = {}): Promise<SelectionReport> {
+  return (await measureRolloutsDetailed(path, options)).report;
+}
+
+/** Like measureRollouts, plus every group's normalized variance per RM (for the HTML report's distributions). */
+export async function measureRolloutsDetailed(path: string, options: MeasureOptions = {}): Promise<SelectionDetails> {
   const accumulator = new SelectionAccumulator({ reference: options.reference });
   let records = 0;
   for (const file of [path, ...(options.preferenceFiles ?? [])]) {
@@ -24,5 +29,5 @@ export async function measureRollouts(path: string, options: MeasureOptions = {}
     }
   }
   options.onProgress?.(records);
-  return buildSelectionReport(accumulator, { ...options, file: path });
+  return buildSelectionDetails(accumulator, { ...options, file: path });
 }

@@ -75,7 +75,17 @@ export interface ReportOptions {
 
 const orNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
+/** The report plus the per-group normalized variances behind it (for distribution plots; not part of report.json). */
+export interface SelectionDetails {
+  readonly report: SelectionReport;
+  readonly groupVariances: Readonly<Record<string, Float64Array>>;
+}
+
 export function buildSelectionReport(accumulator: SelectionAccumulator, options: ReportOptions = {}): SelectionReport {
+  return buildSelectionDetails(accumulator, options).report;
+}
+
+export function buildSelectionDetails(accumulator: SelectionAccumulator, options: ReportOptions = {}): SelectionDetails {
   const reference = options.reference ?? null;
   const flatThreshold = options.flatThreshold ?? DEFAULT_FLAT_THRESHOLD;
   const weights = options.weights ?? DEFAULT_TEACHER_WEIGHTS;
@@ -140,7 +150,7 @@ export function buildSelectionReport(accumulator: SelectionAccumulator, options:
   const rankOf = new Map(ranked.map((model, index) => [model.id, index + 1]));
   const ordered = [...ranked, ...models.filter((model) => !rankOf.has(model.id))];
 
-  return {
+  const report: SelectionReport = {
     version: REPORT_VERSION,
     groups: accumulator.groups,
     skippedGroups: accumulator.skippedGroups,
@@ -153,6 +163,7 @@ export function buildSelectionReport(accumulator: SelectionAccumulator, options:
     bootstrap: { resamples, seed },
     preferencePairs: accumulator.preferencePairs,
   };
+  return { report, groupVariances: Object.fromEntries(tallies.map((tally, index) => [tally.id, normalized[index]])) };
 }
 
 /** JSON has no NaN: every non-finite statistic (e.g. no measurable group) becomes null. */
