@@ -1,1 +1,48 @@
-export {};
+/**
+ * reward-router: pick and route reward models for RLHF by the induced reward variance and accuracy they show on
+ * the live policy's rollouts (Razin et al., NeurIPS 2025). See README.md and docs/.
+ *
+ * Adapters are separate entry points: `reward-router/adapters/<name>` (onnx, http, huggingface, lexicon, function,
+ * openai-policy).
+ */
+
+// Contracts
+export * from './spec/errors.js';
+export * from './spec/reward-model.js';
+export type * from './spec/rollout.js';
+
+// Statistics (pure functions)
+export * from './stats/accuracy.js';
+export * from './stats/bootstrap.js';
+export * from './stats/calibration.js';
+export * from './stats/correlation.js';
+export * from './stats/moments.js';
+export * from './stats/quantile.js';
+export * from './stats/random.js';
+export * from './stats/summary.js';
+export * from './stats/variance.js';
+
+// Selection
+export * from './select/teacher.js';
+export { SelectionAccumulator } from './select/accumulator.js';
+export { buildSelectionReport, buildSelectionDetails, REPORT_VERSION } from './select/report-model.js';
+export type { ModelReport, ReportOptions, SelectionDetails, SelectionReport } from './select/report-model.js';
+export { measureRollouts, measureRolloutsDetailed, type MeasureOptions } from './select/measure.js';
+
+// Reports
+export { readReportCalibrations, writeReportJson } from './report/json.js';
+export { renderReportMarkdown } from './report/markdown.js';
+
+// Data
+export { readRollouts, parseRolloutLine, serializeRollout, type RolloutRecord } from './io/rollouts.js';
+export { writeFileAtomic } from './io/atomic.js';
+
+// Models: building blocks, cache, config and registry
+export { defineRewardModel, validateScores, type DefineRewardModelOptions, type BackendCallContext } from './model/define.js';
+export { withRetry, parseRetryAfter, type RetryOptions } from './model/retry.js';
+export { ScoreCache, withCache, type ScoreCacheOptions, type ScoreCacheStats } from './model/cache.js';
+export { registerAdapter, createModelFromConfig, registeredTypes, type AdapterFactory, type AdapterContext, type ModelConfigEntry } from './model/registry.js';
+export { registerBuiltInAdapters } from './model/adapters.js';
+export { readModelConfig, validateModelConfig, type ModelConfig } from './model/config.js';
+export { loadModels, type LoadedModels, type LoadModelsOptions } from './model/load.js';
+export { scoreRollouts, type ScoreRolloutsOptions, type ScoreRolloutsResult } from './score/score-rollouts.js';

@@ -5,9 +5,8 @@
  * normalization is affine (Var(r~) = Var(r) / s^2).
  */
 import type { PreferenceRecord, RolloutGroup } from '../spec/rollout.js';
-import { kendallTauB, pairwiseAccuracy, prefersChosen } from '../stats/accuracy.js';
-import { RunningMoments } from '../stats/moments.js';
-import { unbiasedVariance } from '../stats/variance.js';
+import { accuracyFromCounts, kendallTauFromCounts, pairCounts, prefersChosen } from '../stats/accuracy.js';
+import { groupMoments, RunningMoments } from '../stats/moments.js';
 
 /** A growable Float64Array. */
 export class FloatSeries {
@@ -79,13 +78,16 @@ export class SelectionAccumulator {
     for (const id in scores) {
       const rewards = scores[id];
       const tally = this.tally(id);
-      tally.pooled.pushAll(rewards);
+      // One two-pass summary per group, merged into the pooled moments (Chan): exact, and one division a group.
+      const moments = groupMoments(rewards);
+      tally.pooled.merge(moments);
       if (!measurable) continue;
-      tally.groupVariances.push(unbiasedVariance(rewards));
+      tally.groupVariances.push(moments.m2 / (moments.count - 1));
       if (reference && id !== this.options.reference) {
-        tally.accuracySum += pairwiseAccuracy(rewards, reference);
+        const counts = pairCounts(rewards, reference);
+        tally.accuracySum += accuracyFromCounts(counts);
         tally.accuracyGroups++;
-        const tau = kendallTauB(rewards, reference);
+        const tau = kendallTauFromCounts(counts);
         if (!Number.isNaN(tau)) {
           tally.tauSum += tau;
           tally.tauGroups++;

@@ -9,20 +9,10 @@
 
 /** On-policy pairwise accuracy of one group; NaN when n < 2 (no pairs). */
 export function pairwiseAccuracy(rewards: ArrayLike<number>, reference: ArrayLike<number>): number {
-  const n = rewards.length;
-  if (n !== reference.length) {
-    throw new RangeError(`pairwiseAccuracy: ${n} rewards but ${reference.length} reference rewards; expected equal lengths`);
+  if (rewards.length !== reference.length) {
+    throw new RangeError(`pairwiseAccuracy: ${rewards.length} rewards but ${reference.length} reference rewards; expected equal lengths`);
   }
-  if (n < 2) return Number.NaN;
-  let agree = 0;
-  for (let i = 0; i < n; i++) {
-    const ri = rewards[i];
-    const gi = reference[i];
-    for (let j = i + 1; j < n; j++) {
-      if (Math.sign(ri - rewards[j]) === Math.sign(gi - reference[j])) agree++;
-    }
-  }
-  return agree / ((n * (n - 1)) / 2);
+  return accuracyFromCounts(pairCounts(rewards, reference));
 }
 
 /**
@@ -30,23 +20,53 @@ export function pairwiseAccuracy(rewards: ArrayLike<number>, reference: ArrayLik
  * discounts ties on either side). NaN when n < 2 or when either side is constant.
  */
 export function kendallTauB(rewards: ArrayLike<number>, reference: ArrayLike<number>): number {
+  if (rewards.length < 2 || rewards.length !== reference.length) return Number.NaN;
+  return kendallTauFromCounts(pairCounts(rewards, reference));
+}
+
+/** Pair counts behind both on-policy accuracy and Kendall's tau, from one pass over the pairs. */
+export interface PairCounts {
+  readonly pairs: number;
+  /** Pairs with sign(r_i - r_j) == sign(g_i - g_j) (ties agree only with ties). */
+  readonly agree: number;
+  readonly concordant: number;
+  readonly discordant: number;
+  /** Pairs tied in the rewards only, and in the reference only. */
+  readonly tiesRewards: number;
+  readonly tiesReference: number;
+}
+
+/** Counts every pair of one group once; `pairwiseAccuracy` and `kendallTauB` are derived from these counts. */
+export function pairCounts(rewards: ArrayLike<number>, reference: ArrayLike<number>): PairCounts {
   const n = rewards.length;
-  if (n < 2 || n !== reference.length) return Number.NaN;
+  let agree = 0;
   let concordant = 0;
   let discordant = 0;
   let tiesRewards = 0;
   let tiesReference = 0;
   for (let i = 0; i < n; i++) {
+    const ri = rewards[i];
+    const gi = reference[i];
     for (let j = i + 1; j < n; j++) {
-      const a = Math.sign(rewards[i] - rewards[j]);
-      const b = Math.sign(reference[i] - reference[j]);
-      if (a === 0 && b === 0) continue;
-      if (a === 0) tiesRewards++;
+      const a = Math.sign(ri - rewards[j]);
+      const b = Math.sign(gi - reference[j]);
+      if (a === b) {
+        agree++;
+        if (a !== 0) concordant++;
+      } else if (a === 0) tiesRewards++;
       else if (b === 0) tiesReference++;
-      else if (a === b) concordant++;
       else discordant++;
     }
   }
+  return { pairs: (n * (n - 1)) / 2, agree, concordant, discordant, tiesRewards, tiesReference };
+}
+
+export function accuracyFromCounts(counts: PairCounts): number {
+  return counts.pairs === 0 ? Number.NaN : counts.agree / counts.pairs;
+}
+
+export function kendallTauFromCounts(counts: PairCounts): number {
+  const { concordant, discordant, tiesRewards, tiesReference } = counts;
   const denominator = Math.sqrt((concordant + discordant + tiesRewards) * (concordant + discordant + tiesReference));
   return denominator === 0 ? Number.NaN : (concordant - discordant) / denominator;
 }

@@ -34,11 +34,20 @@ export function bootstrapMeanIntervals(
   }
   if (n === 0) return series.map(() => [Number.NaN, Number.NaN]);
   const means = series.map(() => new Float64Array(resamples));
-  const columns = series.map((values) => (values instanceof Float64Array ? values : Float64Array.from(values)));
-  // Each resample is drawn as multinomial counts (how often each group is picked), then every series is summed
-  // sequentially against the counts. Same distribution as drawing indices, but the per-series work is a streaming
-  // dot product instead of a random gather: for 100k groups x 1000 resamples that is the difference between
-  // seconds and a fraction of one. Index draws use an inline xorshift32 seeded from `random` (no call per draw).
+  // Series are interleaved four at a time (a block of 4 x n, zero-padded), so one sequential pass over the counts
+  // serves four series with four independent accumulators.
+  const blocks: Float64Array[] = [];
+  for (let first = 0; first < series.length; first += 4) {
+    const block = new Float64Array(n * 4);
+    for (let s = first; s < Math.min(first + 4, series.length); s++) {
+      const values = series[s];
+      for (let i = 0; i < n; i++) block[i * 4 + (s - first)] = values[i];
+    }
+    blocks.push(block);
+  }
+  // Each resample is drawn as multinomial counts (how often each group is picked): the same distribution as drawing
+  // indices, but the per-series work becomes a streaming dot product instead of a random gather — for 100k groups x
+  // 1000 resamples, about a second instead of ten. Draws use an inline xorshift32 seeded from `random`.
   const counts = new Uint16Array(n);
   let state = Math.floor(random() * 4294967295) | 0 || 0x9e3779b9;
   for (let b = 0; b < resamples; b++) {
@@ -49,11 +58,22 @@ export function bootstrapMeanIntervals(
       state ^= state << 5;
       counts[(((state >>> 0) * n) / 4294967296) | 0]++;
     }
-    for (let s = 0; s < columns.length; s++) {
-      const column = columns[s];
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += counts[i] * column[i];
-      means[s][b] = sum / n;
+    for (let k = 0; k < blocks.length; k++) {
+      const block = blocks[k];
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0, j = 0; i < n; i++, j += 4) {
+        const c = counts[i];
+        if (c === 0) continue;
+        s0 += c * block[j];
+        s1 += c * block[j + 1];
+        s2 += c * block[j + 2];
+        s3 += c * block[j + 3];
+      }
+      const sums = [s0, s1, s2, s3];
+      for (let s = k * 4; s < Math.min(k * 4 + 4, series.length); s++) means[s][b] = sums[s - k * 4] / n;
     }
   }
   const tail = (1 - level) / 2;

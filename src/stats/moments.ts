@@ -27,8 +27,18 @@ export class RunningMoments implements Moments {
     for (let i = 0; i < values.length; i++) this.push(values[i]);
   }
 
+  /** Chan et al.'s parallel merge, in place (no allocation: it runs once per group on the hot path). */
   merge(other: Moments): void {
-    this.assign(mergeMoments(this, other));
+    if (other.count === 0) return;
+    if (this.count === 0) {
+      this.assign(other);
+      return;
+    }
+    const count = this.count + other.count;
+    const delta = other.mean - this.mean;
+    this.m2 += other.m2 + (delta * delta * this.count * other.count) / count;
+    this.mean += (delta * other.count) / count;
+    this.count = count;
   }
 
   assign(moments: Moments): void {
@@ -61,4 +71,19 @@ export function mergeMoments(a: Moments, b: Moments): Moments {
 
 export function unbiasedFromMoments(moments: Moments): number {
   return moments.count < 2 ? Number.NaN : moments.m2 / (moments.count - 1);
+}
+
+/** Moments of one small array, two-pass (exact for rewards with a large common offset). */
+export function groupMoments(values: ArrayLike<number>): Moments {
+  const count = values.length;
+  if (count === 0) return EMPTY_MOMENTS;
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += values[i];
+  const mean = sum / count;
+  let m2 = 0;
+  for (let i = 0; i < count; i++) {
+    const d = values[i] - mean;
+    m2 += d * d;
+  }
+  return { count, mean, m2 };
 }
