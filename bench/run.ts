@@ -8,6 +8,7 @@ import type { Bench, BenchResult } from './types.js';
 const benches: Record<string, () => Promise<Bench>> = {
   report: async () => (await import('./report.js')).benchReport,
   cache: async () => (await import('./cache.js')).benchCache,
+  onnx: async () => (await import('./onnx.js')).benchOnnx,
 };
 
 async function main(): Promise<void> {

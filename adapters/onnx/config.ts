@@ -1,0 +1,67 @@
+/**
+ * The `onnx` config type:
+ *
+ *   {"id": "bow", "type": "onnx", "path": "models/bow-rm", "template": "{prompt}\n{completion}", "maxLength": 128,
+ *    "label": {"positive": "POSITIVE", "negative": "NEGATIVE"}, "intraOpNumThreads": 2}
+ *
+ * `path` resolves against the config file's folder. Every field is checked; an error names the model and field.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { AdapterFactory, AdapterContext, ModelConfigEntry } from '../../src/model/registry.js';
+import { InvalidConfigError } from '../../src/spec/errors.js';
+import type { LabelOption } from './labels.js';
+import { createOnnxRewardModel } from './model.js';
+
+const integerFields = ['maxLength', 'intraOpNumThreads', 'interOpNumThreads', 'maxBatchSize', 'concurrency'] as const;
+const knownFields = new Set(['id', 'type', 'path', 'file', 'template', 'label', 'timeoutMs', ...integerFields]);
+
+function fail(config: ModelConfigEntry, context: AdapterContext, field: string, expected: string): never {
+  const value = config[field];
+  throw new InvalidConfigError(
+    `${context.file ? `${context.file}: ` : ''}${context.path}.${field} of model \`${config.id}\`: expected ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
+    { file: context.file, path: `${context.path}.${field}`, modelId: config.id },
+  );
+}
+
+function optionalString(config: ModelConfigEntry, context: AdapterContext, field: string): string | undefined {
+  const value = config[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) fail(config, context, field, 'a non-empty string');
+  return value;
+}
+
+function labelOption(config: ModelConfigEntry, context: AdapterContext): LabelOption | undefined {
+  const value = config.label;
+  if (value === undefined || value === 'single') return value;
+  const isReference = (reference: unknown) => typeof reference === 'string' || (typeof reference === 'number' && Number.isInteger(reference) && reference >= 0);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { positive, negative, ...rest } = value as Record<string, unknown>;
+    if (isReference(positive) && isReference(negative) && Object.keys(rest).length === 0) return { positive: positive as string | number, negative: negative as string | number };
+  }
+  return fail(config, context, 'label', '"single" or {"positive": label, "negative": label} with label names or indices');
+}
+
+export const fromConfig: AdapterFactory = (config, context) => {
+  for (const field of Object.keys(config)) {
+    if (!knownFields.has(field)) fail(config, context, field, `no such field (an onnx model takes ${[...knownFields].join(', ')})`);
+  }
+  const path = optionalString(config, context, 'path') ?? fail(config, context, 'path', 'the path of the model folder');
+  const numbers: Partial<Record<(typeof integerFields)[number], number>> = {};
+  for (const field of integerFields) {
+    const value = config[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(config, context, field, 'a positive integer');
+    numbers[field] = value;
+  }
+  const timeoutMs = config.timeoutMs;
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) fail(config, context, 'timeoutMs', 'a number of milliseconds, 0 or more');
+  return createOnnxRewardModel({
+    id: config.id,
+    path: isAbsolute(path) ? path : resolve(context.baseDir, path),
+    file: optionalString(config, context, 'file'),
+    template: optionalString(config, context, 'template'),
+    label: labelOption(config, context),
+    timeoutMs: timeoutMs as number | undefined,
+    ...numbers,
+  });
+};
