@@ -4,30 +4,17 @@
  * compound score). Any `(texts) => Promise<number[]>` works the same way, so the project's RewardModels plug in too
  * (see `scorerFromRewardModel`).
  */
-import { createRequire } from 'node:module';
+import { createLexiconModel } from '../../adapters/lexicon/index.js';
 import type { RewardModel } from '../spec/reward-model.js';
 
 /** A reward for a batch of texts, one number per text. */
 export type BatchScorer = (texts: readonly string[]) => Promise<number[]>;
 
-const require = createRequire(import.meta.url);
-
 export type LexiconName = 'afinn' | 'wink' | 'vader';
 
+/** The lexicon adapter's scorer (adapters/lexicon: AFINN comparative, wink normalizedScore, VADER compound). */
 export function lexiconScorer(name: LexiconName): BatchScorer {
-  if (name === 'afinn') {
-    const Sentiment = require('sentiment') as new () => { analyze(text: string): { comparative: number } };
-    const analyzer = new Sentiment();
-    return async (texts) => texts.map((text) => analyzer.analyze(text).comparative);
-  }
-  if (name === 'wink') {
-    const wink = require('wink-sentiment') as (text: string) => { normalizedScore: number };
-    return async (texts) => texts.map((text) => wink(text).normalizedScore);
-  }
-  const vader = require('vader-sentiment') as {
-    SentimentIntensityAnalyzer: { polarity_scores(text: string): { compound: number } };
-  };
-  return async (texts) => texts.map((text) => vader.SentimentIntensityAnalyzer.polarity_scores(text).compound);
+  return scorerFromRewardModel(createLexiconModel({ id: name, name, template: '{completion}' }));
 }
 
 /** Scores texts as completions of one shared prompt with a RewardModel (the ONNX RM, an HTTP RM, a router, ...). */
