@@ -46,3 +46,7 @@ export { registerBuiltInAdapters } from './model/adapters.js';
 export { readModelConfig, validateModelConfig, type ModelConfig } from './model/config.js';
 export { loadModels, type LoadedModels, type LoadModelsOptions } from './model/load.js';
 export { scoreRollouts, type ScoreRolloutsOptions, type ScoreRolloutsResult } from './score/score-rollouts.js';
+
+// Routing and serving
+export * from './route/index.js';
+export * from './server/index.js';

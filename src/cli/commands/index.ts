@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { register as registerReport } from './report.js';
 import { register as registerScore } from './score.js';
+import { register as registerServe } from './serve.js';
 import { register as registerSimulate } from './simulate.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerReport, registerScore, registerSimulate];
+export const commands: RegisterCommand[] = [registerReport, registerScore, registerServe, registerSimulate];

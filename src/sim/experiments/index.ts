@@ -1,13 +1,14 @@
 /** The named testbed experiments, each `(options) => Promise<JSON result>`, and their Markdown summaries. */
+import { routerComparison, routerComparisonMarkdown, type RouterComparisonResult } from './router-comparison.js';
 import { sentiment, sentimentMarkdown, type SentimentResult } from './sentiment.js';
 import { table2, table2Markdown, type Table2Result } from './table2.js';
 import { theorem1, theorem1Markdown, type Theorem1Result } from './theorem1.js';
 import { theorem2, theorem2Markdown, type Theorem2Result } from './theorem2.js';
 import { theorem3, theorem3Markdown, type Theorem3Result } from './theorem3.js';
 
-export type ExperimentResult = Theorem1Result | Theorem2Result | Theorem3Result | Table2Result | SentimentResult;
+export type ExperimentResult = Theorem1Result | Theorem2Result | Theorem3Result | Table2Result | SentimentResult | RouterComparisonResult;
 
-export const EXPERIMENT_NAMES = ['theorem1', 'theorem2', 'theorem3', 'table2', 'sentiment'] as const;
+export const EXPERIMENT_NAMES = ['theorem1', 'theorem2', 'theorem3', 'table2', 'sentiment', 'router'] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 export function isExperimentName(name: string): name is ExperimentName {
@@ -27,6 +28,8 @@ export async function runExperiment(name: ExperimentName, options: { readonly se
       return table2(options);
     case 'sentiment':
       return sentiment(options);
+    case 'router':
+      return routerComparison(options);
   }
 }
 
@@ -42,7 +45,9 @@ export function experimentMarkdown(result: ExperimentResult): string {
       return table2Markdown(result);
     case 'sentiment':
       return sentimentMarkdown(result);
+    case 'router':
+      return routerComparisonMarkdown(result);
   }
 }
 
-export { sentiment, table2, theorem1, theorem2, theorem3 };
+export { routerComparison, sentiment, table2, theorem1, theorem2, theorem3 };

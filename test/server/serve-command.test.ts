@@ -1,0 +1,103 @@
+/**
+ * `reward-router serve`, run in process (the signal handlers are the only part left out: an AbortSignal stands in
+ * for SIGINT/SIGTERM): config loading, router options from the config, instrumented models, clean shutdown.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { register, serve, type ServeCommandOptions } from '../../src/cli/commands/serve.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+import { createRouter } from '../../src/route/index.js';
+import { temporaryFolder } from '../helpers/files.js';
+import { lexiconCandidates, makeGroups, parsePrometheus } from './helpers.js';
+
+async function writeConfig(router: Record<string, unknown>): Promise<string> {
+  const folder = await temporaryFolder('reward-router-serve-');
+  const file = join(folder, 'models.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      models: [
+        { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+        { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
+      ],
+      router,
+    }),
+  );
+  return file;
+}
+
+const defaults = (config: string): ServeCommandOptions => ({ config, host: '127.0.0.1', port: '0' });
+
+describe('reward-router serve', () => {
+  it('serves the config\'s models with its router options, exports RM latencies and cache counts, and stops cleanly', async () => {
+    const config = await writeConfig({ probeShare: 0.5, seed: 3 });
+    const controller = new AbortController();
+    const lines: string[] = [];
+    let listening!: (url: string) => void;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    const running = serve(defaults(config), { signal: controller.signal, log: (line) => lines.push(line), onListening: listening });
+    const base = await Promise.race([url, running.then(() => Promise.reject(new Error('serve() ended early')))]);
+
+    const groups = makeGroups(4, 3, 31);
+    const twin = createRouter({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 3 });
+    for (let step = 0; step < 2; step++) {
+      const response = await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify({ groups }) });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { groups: Array<{ rewards: number[] }> };
+      expect(body.groups.map((group) => group.rewards)).toEqual((await twin.score(groups)).groups.map((group) => group.rewards));
+    }
+
+    const { samples } = parsePrometheus(await (await fetch(`${base}/metrics`)).text());
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, text]) => sample.labels[key] === text))?.value;
+    for (const model of twin.state().models) {
+      expect(value('reward_router_model_score_duration_seconds_count', { model: model.id, outcome: 'ok' })).toBe(model.calls);
+      expect(value('reward_router_model_induced_variance', { model: model.id })).toBeCloseTo(model.variance!, 12);
+    }
+    // The second step asked for the same pairs again: the shared cache answered them.
+    expect(value('reward_router_cache_hits_total')).toBeGreaterThan(0);
+
+    controller.abort();
+    await running;
+    expect(lines[0]).toBe(`reward-router: serving on ${base} (strategy select; candidates afinn, vader; authentication none)`);
+    expect(lines.slice(1)).toEqual(['reward-router: shutting down; answering requests in flight', 'reward-router: stopped']);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it('reports a bad router option of the config with the file and the field', async () => {
+    const config = await writeConfig({ probeShare: 1.5 });
+    const error = await serve(defaults(config), { signal: new AbortController().signal, log: () => undefined }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', path: 'router.probeShare' });
+    expect((error as Error).message).toBe(`${config}: router.probeShare: Expected \`probeShare\` to be a number between 0 and 1, got \`1.5\``);
+  });
+
+  it('rejects bad flags as usage errors before loading anything', async () => {
+    const config = await writeConfig({});
+    const signal = new AbortController().signal;
+    await expect(serve({ ...defaults(config), port: 'http' }, { signal })).rejects.toThrow(new UsageError('Expected `--port` to be an integer of at least 0, got `http`'));
+    await expect(serve({ ...defaults(config), port: '70000' }, { signal })).rejects.toThrow(new UsageError('Expected `--port` to be at most 65535, got `70000`'));
+    await expect(serve({ ...defaults(config), groupSize: '0' }, { signal })).rejects.toThrow(new UsageError('Expected `--group-size` to be an integer of at least 1, got `0`'));
+    await expect(serve({ ...defaults('/no/such/models.json') }, { signal })).rejects.toThrow(new UsageError('Expected `--config` to name an existing file, got `/no/such/models.json`'));
+  });
+
+  it('registers `serve` with its flags and defaults', () => {
+    const program = new Command();
+    register(program);
+    const command = program.commands.find((candidate) => candidate.name() === 'serve')!;
+    expect(command).toBeDefined();
+    const flags = Object.fromEntries(command.options.map((option) => [option.long, option.defaultValue]));
+    expect(flags).toEqual({
+      '--config': undefined,
+      '--host': '127.0.0.1',
+      '--port': '8000',
+      '--group-size': '8',
+      '--step-groups': '1',
+      '--flush-ms': '1000',
+      '--max-body-bytes': String(16 * 1024 * 1024),
+      '--max-groups': '1024',
+      '--max-completions': '256',
+    });
+  });
+});
