@@ -1,14 +1,13 @@
 /**
  * `reward-router report --rollouts FILE [--reference ID] [--calibration FILE] [--flat-threshold X] --out DIR`
- * Measures every RM in the rollouts and writes DIR/report.json, DIR/report.md (and DIR/report.html once the HTML
- * writer is registered), each atomically.
+ * Measures every RM in the rollouts and writes DIR/report.json, DIR/report.md and DIR/report.html, each atomically.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readReportCalibrations, writeReportJson } from '../../report/json.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { measureRollouts } from '../../select/measure.js';
+import { measureRolloutsDetailed } from '../../select/measure.js';
 import { validateTeacherWeights } from '../../select/teacher.js';
 import type { CalibrationScheme } from '../../stats/calibration.js';
 import { createProgress } from '../progress.js';
@@ -43,7 +42,7 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     accuracy: nonNegativeNumber('--accuracy-weight', options.accuracyWeight, 0.5),
   });
   const progress = createProgress({ label: `reading ${options.rollouts}`, silent: options.quiet });
-  const report = await measureRollouts(options.rollouts, {
+  const { report, groupVariances } = await measureRolloutsDetailed(options.rollouts, {
     reference: options.reference,
     calibrations: options.calibration ? await readReportCalibrations(options.calibration) : undefined,
     calibrationSource: options.calibration,
@@ -56,9 +55,12 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     onProgress: (records) => progress.update(records),
   });
   progress.done();
-  const files = [join(options.out, 'report.json'), join(options.out, 'report.md')];
+  const files = [join(options.out, 'report.json'), join(options.out, 'report.md'), join(options.out, 'report.html')];
   await writeReportJson(files[0], report);
   await writeFileAtomic(files[1], renderReportMarkdown(report));
+  // Loaded here, not at the top: vega takes half a second to load, which every other command would pay.
+  const { writeReportHtml } = await import('../../report/html.js');
+  await writeReportHtml(files[2], { report, groupVariances });
   for (const writer of extraReportWriters) files.push(await writer(report, options.out));
   if (!options.quiet) {
     process.stdout.write(`selected: ${report.selected ?? 'none'}\n${files.map((file) => `wrote ${file}`).join('\n')}\n`);
@@ -66,7 +68,7 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
   return { files };
 }
 
-/** Further report formats (the HTML report registers itself here). Each returns the path it wrote. */
+/** Further report formats. Each returns the path it wrote. */
 export const extraReportWriters: Array<(report: import('../../select/report-model.js').SelectionReport, outDir: string) => Promise<string>> = [];
 
 export function register(program: Command): void {
@@ -74,7 +76,7 @@ export function register(program: Command): void {
     .command('report')
     .description('measure each RM\'s induced variance and accuracy on the rollouts and rank them as teachers')
     .requiredOption('--rollouts <file>', 'rollouts JSONL (groups with scores; preference records allowed)')
-    .requiredOption('--out <dir>', 'folder for report.json and report.md')
+    .requiredOption('--out <dir>', 'folder for report.json, report.md and report.html')
     .option('--reference <id>', 'reference RM id (gold, verifier, human labels) for accuracy; never ranked')
     .option('--calibration <report.json>', 'reuse the calibrations of a previous report (e.g. the initial policy\'s)')
     .option('--calibration-scheme <scheme>', 'pooled (default, App. F.1) or group (App. E.1)')

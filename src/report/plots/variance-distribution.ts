@@ -1,0 +1,100 @@
+/**
+ * How each RM's induced variance spreads over prompts: a histogram per RM (share of prompts per bin, at most 40
+ * bins whatever the number of prompts), with its mean and the flat threshold marked. Without per-group variances
+ * it falls back to box plots drawn from the report's quartiles.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { SelectionReport } from '../../select/report-model.js';
+import { fixed } from '../format.js';
+import { binShares, sharedBins } from './summarize.js';
+import { colorScale, type ColorAssignment, INK, MUTED_INK, PLOT_CONFIG } from './theme.js';
+import { type PlotSpec, VARIANCE_TITLE } from './variance-accuracy.js';
+
+export function varianceDistributionSpec(
+  report: SelectionReport,
+  colors: ColorAssignment,
+  groupVariances?: Readonly<Record<string, ArrayLike<number>>>,
+): PlotSpec {
+  const order = [...report.models.map((model) => model.id), ...Object.keys(groupVariances ?? {})]
+    .filter((id, index, all) => all.indexOf(id) === index);
+  if (!groupVariances || Object.keys(groupVariances).length === 0) return boxPlots(report, colors, order);
+
+  const models = order.filter((id) => groupVariances[id] !== undefined && groupVariances[id].length > 0);
+  const bins = sharedBins(models.map((id) => groupVariances[id]));
+  const rows: Array<Record<string, string | number>> = [];
+  for (const id of models) {
+    const shares = binShares(groupVariances[id], bins);
+    shares.forEach((share, index) => {
+      rows.push({ kind: 'bin', model: id, start: bins.start + index * bins.width, end: bins.start + (index + 1) * bins.width, share });
+    });
+    const mean = report.models.find((model) => model.id === id)?.variance.mean;
+    if (mean !== null && mean !== undefined) rows.push({ kind: 'mean', model: id, mean: Math.min(mean, bins.end) });
+  }
+  const x = { type: 'quantitative' as const, scale: { domain: [bins.start, bins.end], nice: false } };
+  return {
+    note: [
+      'Share of prompts per bin of normalized induced variance. Solid line: the mean; dotted line: the flat threshold',
+      `(${fixed(report.flatThreshold, 3)}), at or below which a prompt gives the policy almost no signal.`,
+      bins.clipped ? `Values above ${fixed(bins.end, 3)} (the 99th percentile) are counted in the last bin.` : '',
+    ].filter(Boolean).join(' '),
+    spec: {
+      config: PLOT_CONFIG,
+      data: { values: rows },
+      facet: { row: { field: 'model', type: 'nominal', sort: models, title: null, header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top', labelAnchor: 'start', labelFontSize: 12, labelPadding: 4 } } },
+      spacing: 14,
+      spec: {
+        width: 720,
+        height: 64,
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'bin'" }],
+            mark: { type: 'rect', stroke: '#FFFFFF', strokeWidth: 0.5 },
+            encoding: {
+              x: { ...x, field: 'start', title: VARIANCE_TITLE },
+              x2: { field: 'end' },
+              y: { field: 'share', type: 'quantitative', title: 'prompts', axis: { format: '.0%', tickCount: 2, titleColor: MUTED_INK } },
+              color: { field: 'model', type: 'nominal', scale: colorScale(colors, models), legend: null },
+            },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'mean'" }],
+            mark: { type: 'rule', color: INK, strokeWidth: 1.5 },
+            encoding: { x: { ...x, field: 'mean' } },
+          },
+          {
+            mark: { type: 'rule', color: '#C0392B', strokeDash: [2, 3], strokeWidth: 1.5 },
+            encoding: { x: { ...x, datum: report.flatThreshold } },
+          },
+        ],
+      },
+      resolve: { scale: { y: 'independent' } },
+    } as TopLevelSpec,
+  };
+}
+
+function boxPlots(report: SelectionReport, colors: ColorAssignment, order: readonly string[]): PlotSpec {
+  const rows = order.flatMap((id) => {
+    const v = report.models.find((model) => model.id === id)?.variance;
+    if (!v || v.min === null || v.max === null) return [];
+    return [{ model: id, min: v.min, q25: v.q25, median: v.median, q75: v.q75, max: v.max, mean: v.mean }];
+  });
+  const models = rows.map((row) => row.model);
+  const color = { field: 'model', type: 'nominal' as const, scale: colorScale(colors, models), legend: null };
+  const y = { field: 'model', type: 'nominal' as const, sort: models, title: null, axis: { labelFontSize: 12, labelColor: INK } };
+  return {
+    note: 'Per-prompt variances were not given, so each RM is drawn from its summary: whiskers span min to max, the box the middle half of prompts, the white tick is the median, the dark dot the mean.',
+    spec: {
+      config: PLOT_CONFIG,
+      width: 720,
+      height: { step: 34 },
+      data: { values: rows },
+      encoding: { y },
+      layer: [
+        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x: { field: 'min', type: 'quantitative', title: VARIANCE_TITLE }, x2: { field: 'max' }, color } },
+        { mark: { type: 'bar', size: 16 }, encoding: { x: { field: 'q25', type: 'quantitative' }, x2: { field: 'q75' }, color } },
+        { mark: { type: 'tick', color: '#FFFFFF', size: 16, thickness: 2 }, encoding: { x: { field: 'median', type: 'quantitative' } } },
+        { mark: { type: 'point', filled: true, color: INK, size: 30, opacity: 1 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
+      ],
+    },
+  };
+}
