@@ -117,11 +117,11 @@ describe('report.html in headless Chromium', () => {
   });
 
   it('renders the fallbacks: no reference (variance only), no per-prompt variances (box plots), no runs, no timeline', async () => {
-    requireChromium();
+    const chromiumBrowser = requireChromium();
     const details = await table1Details(await temporaryFolder(), { reference: null });
     const path = join(ARTIFACTS, 'report-minimal.html');
     await writeReportHtml(path, { report: details.report });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await chromiumBrowser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text()); });
     page.on('pageerror', (error) => errors.push(String(error)));
