@@ -113,7 +113,7 @@ describe('escaping', () => {
     const attack = '<script>alert(1)</script>';
     const groups = table1Groups({ groups: 30 }).map((group) => ({
       ...group,
-      scores: { gold: group.scores.gold, [attack]: group.scores.noisy, 'rm.v2[0]"\'&': group.scores['accurate-flat'] },
+      scores: { gold: group.scores!.gold, [attack]: group.scores!.noisy, 'rm.v2[0]"\'&': group.scores!['accurate-flat'] },
     }));
     const rollouts = await writeJsonl(join(folder, 'attack.jsonl'), groups);
     const details = await measureRolloutsDetailed(rollouts, { reference: 'gold', bootstrapResamples: 50 });
