@@ -32,7 +32,8 @@ export function createOpenRlhfModel(options: OpenRlhfModelOptions): RewardModel 
       if (options.labelFor) body.labels = batch.map(options.labelFor);
       const answer = await client.post(url, body, signal);
       const scores = isRecord(answer) ? answer[scoreKey] : undefined;
-      if (!Array.isArray(scores)) {
+      // Checked here, not only by defineRewardModel, so a bad value is shown through `invalid` (secrets redacted).
+      if (!Array.isArray(scores) || !scores.every((score) => typeof score === 'number')) {
         throw client.invalid(url, `expected an object with \`${scoreKey}\`: an array of one number per query`, answer);
       }
       return scores;

@@ -60,7 +60,8 @@ export async function callHuggingFace<T>(context: CallContext, run: (options: Op
         modelId,
         retryAfterSeconds,
         responseBody: redact(typeof body === 'string' ? body : JSON.stringify(body)).slice(0, 2_000),
-        cause: error,
+        // No `cause`: the library's error keeps the raw response body, which may echo the token back, and
+        // console.error / util.inspect print causes. Status, URL and the redacted body are all kept above.
       });
     }
     if (error instanceof InferenceClientProviderOutputError) {

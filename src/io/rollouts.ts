@@ -8,7 +8,7 @@
  *   `[chosen, rejected]` per RM), used for off-policy accuracy.
  * Blank lines are ignored. Unknown fields are kept as they are.
  */
-import { InvalidInputError } from '../spec/errors.js';
+import { AbortedError, InvalidInputError } from '../spec/errors.js';
 import type { PreferenceRecord, RolloutGroup, ScoreTable } from '../spec/rollout.js';
 import { HashedIdSet } from './id-set.js';
 import { readLines } from './lines.js';
@@ -82,19 +82,64 @@ function markNonFiniteTokens(text: string): string | undefined {
   return found ? out + text.slice(last) : undefined;
 }
 
-function parseJson(text: string, where: Where): unknown {
+/** Deepest nesting of arrays and objects a line may have. Deeper values pass JSON.parse (it is iterative) but
+ * overflow the stack of JSON.stringify when a scored line is written back, so they are refused when read. */
+export const MAX_NESTING_DEPTH = 1000;
+
+function parseJson(text: string, where: Where): { value: unknown; marked: boolean } {
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), marked: false };
   } catch (error) {
     const marked = markNonFiniteTokens(text);
     if (marked !== undefined) {
       try {
-        return JSON.parse(marked);
+        return { value: JSON.parse(marked), marked: true };
       } catch {
         // fall through to the original syntax error
       }
     }
-    return fail(where, undefined, `invalid JSON (${(error as Error).message}); expected one JSON object per line`);
+    const message = (error as Error).message;
+    return fail(where, undefined, `invalid JSON (${message.length > 200 ? `${message.slice(0, 200)}...` : message}); expected one JSON object per line`);
+  }
+}
+
+/**
+ * Walks `value` without recursion and returns the JSON path of the first place that is nested deeper than
+ * `maxDepth` or (with `findMark`) holds a NaN/Infinity token, or undefined. Paths read like `extra.list[3]`.
+ */
+function findProblem(value: unknown, root: string, maxDepth: number, findMark: boolean): { path: string; kind: 'depth' | 'non-finite' } | undefined {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: root, depth: 1 }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (findMark && item.value === NON_FINITE_MARK) return { path: item.path, kind: 'non-finite' };
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth > maxDepth) return { path: item.path, kind: 'depth' };
+    if (Array.isArray(item.value)) {
+      for (let i = item.value.length - 1; i >= 0; i--) stack.push({ value: item.value[i], path: `${item.path}[${i}]`, depth: item.depth + 1 });
+    } else {
+      const keys = Object.keys(item.value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push({ value: (item.value as Record<string, unknown>)[keys[i]], path: `${item.path}.${keys[i]}`, depth: item.depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
+const GROUP_FIELDS = new Set(['prompt_id', 'prompt', 'completions', 'scores', 'preference']);
+const PREFERENCE_FIELDS = new Set(['prompt', 'chosen', 'rejected', 'scores']);
+
+/**
+ * The known fields are checked to be flat by the validator; unknown fields are passed through as they are, so they
+ * are the ones that can hide a too-deep value or (in a line that needed NaN marking) a NaN the validator never saw.
+ */
+function checkPassThroughFields(object: Record<string, unknown>, known: ReadonlySet<string>, prefix: string, marked: boolean, where: Where): void {
+  for (const key of Object.keys(object)) {
+    if (known.has(key)) continue;
+    const problem = findProblem(object[key], `${prefix}${key}`, MAX_NESTING_DEPTH - (prefix === '' ? 1 : 2), marked);
+    // The path of a too-deep value is a thousand `[0]`s long: name the field it hangs from instead.
+    if (problem?.kind === 'depth') fail(where, `${prefix}${key}`, `nested deeper than ${MAX_NESTING_DEPTH} levels; expected at most ${MAX_NESTING_DEPTH}`);
+    if (problem) fail(where, problem.path, 'expected a JSON value, got NaN or Infinity (not valid JSON)');
   }
 }
 
@@ -166,14 +211,23 @@ export function validateRolloutValue(value: unknown, where: Where): RolloutRecor
 
 /** Parses and validates one line of text. */
 export function parseRolloutLine(text: string, where: Where): RolloutRecord {
-  return validateRolloutValue(parseJson(text, where), where);
+  const { value, marked } = parseJson(text, where);
+  const record = validateRolloutValue(value, where);
+  const object = value as Record<string, unknown>;
+  if (record.kind === 'preference') checkPassThroughFields(object, PREFERENCE_FIELDS, '', marked, where);
+  else {
+    checkPassThroughFields(object, GROUP_FIELDS, '', marked, where);
+    if (record.group.preference) checkPassThroughFields(object.preference as Record<string, unknown>, PREFERENCE_FIELDS, 'preference.', marked, where);
+  }
+  return record;
 }
 
 /** The line on which `promptId` first appears before line `before`, or undefined (re-reads the file; rare path). */
 async function findEarlierLine(path: string, promptId: string, before: number): Promise<number | undefined> {
   for await (const { number, text } of readLines(path)) {
     if (number >= before) return undefined;
-    if (text.includes(JSON.stringify(promptId).slice(1, -1))) {
+    // A cheap text filter first; a line with escapes may spell the id differently (`\u0062` for `b`), so parse it.
+    if (text.includes(JSON.stringify(promptId).slice(1, -1)) || text.includes('\\')) {
       try {
         if ((JSON.parse(text) as { prompt_id?: unknown }).prompt_id === promptId) return number;
       } catch {
@@ -184,11 +238,26 @@ async function findEarlierLine(path: string, promptId: string, before: number): 
   return undefined;
 }
 
+/** `readLines`, with the file system's and the signal's errors turned into typed errors that name the file. */
+async function* linesOf(path: string, signal: AbortSignal | undefined): AsyncGenerator<{ number: number; text: string }> {
+  try {
+    yield* readLines(path, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw new AbortedError(`Reading ${path} was aborted`, { cause: error });
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+      throw new InvalidInputError(`${path}: cannot read the rollouts file (${reason}); expected a JSONL file`, { file: path, cause: error });
+    }
+    throw error;
+  }
+}
+
 /** Streams a rollouts JSONL file (groups and/or preference records), validated. See the module comment. */
 export async function* readRollouts(path: string, options: ReadRolloutsOptions = {}): AsyncGenerator<RolloutRecord> {
   // Duplicate check in 8 bytes a group: hashes only, a hash hit confirmed by re-reading the file.
   const seen = options.checkDuplicates === false ? undefined : new HashedIdSet();
-  for await (const { number, text } of readLines(path, { signal: options.signal })) {
+  for await (const { number, text } of linesOf(path, options.signal)) {
     if (text.trim().length === 0) continue;
     const where = { file: path, line: number };
     const record = parseRolloutLine(text, where);

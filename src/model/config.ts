@@ -38,6 +38,7 @@ export const HTTP_PROTOCOLS = ['openrlhf', 'vllm-classify', 'tei'] as const;
 export const LEXICON_NAMES = ['afinn', 'wink', 'vader'] as const;
 const TOP_LEVEL_KEYS = ['models', 'reference', 'router', 'cache', '$schema', 'description'];
 const CACHE_KEYS = ['maxEntries', 'maxBytes'];
+const MAX_LISTED_PROBLEMS = 50;
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing (the field is required)';
@@ -133,6 +134,8 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
       const modelId = typeof id === 'string' && id.length > 0 ? id : undefined;
       const bad = (key: string, message: string) => problem(`${at}.${key}`, message, modelId);
       if (modelId === undefined) bad('id', `expected a non-empty string, got ${show(id)}`);
+      // Ids become keys of plain objects (scores, weights); assigning `__proto__` would replace a prototype instead.
+      else if (modelId === '__proto__') bad('id', 'expected an id other than "__proto__" (ids are used as object keys)');
       else if (ids.has(modelId)) bad('id', `duplicate id; models[${ids.get(modelId)}] already uses it (ids must be unique)`);
       else ids.set(modelId, index);
 
@@ -157,6 +160,7 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
       const resolved: Record<string, unknown> = { ...entry };
       if (type === 'onnx') {
         if (typeof entry.path !== 'string' || entry.path.trim().length === 0) bad('path', `expected a non-empty path to the model folder, got ${show(entry.path)}`);
+        else if (entry.path.includes('\0')) bad('path', `expected a file system path, got one with a NUL character: ${show(entry.path)}`);
         else resolved.path = isAbsolute(entry.path) ? entry.path : resolve(options.baseDir, entry.path);
       } else if (type === 'http') {
         if (typeof entry.protocol !== 'string' || !(HTTP_PROTOCOLS as readonly string[]).includes(entry.protocol)) {
@@ -199,8 +203,12 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
   }
 
   if (problems.length > 0) {
-    const lines = problems.map(({ path, message, modelId }) => `${prefix}${path || '(root)'}${modelId ? ` (model \`${modelId}\`)` : ''}: ${message}`);
-    const message = lines.length === 1 ? lines[0] : `Invalid model config (${lines.length} problems):\n  ${lines.join('\n  ')}`;
+    // A generated config can hold a million bad entries; the message lists the first ones and counts the rest.
+    const lines = problems
+      .slice(0, MAX_LISTED_PROBLEMS)
+      .map(({ path, message, modelId }) => `${prefix}${path || '(root)'}${modelId ? ` (model \`${modelId}\`)` : ''}: ${message}`);
+    if (problems.length > MAX_LISTED_PROBLEMS) lines.push(`... and ${problems.length - MAX_LISTED_PROBLEMS} more problems`);
+    const message = problems.length === 1 ? lines[0] : `Invalid model config (${problems.length} problems):\n  ${lines.join('\n  ')}`;
     throw new InvalidConfigError(message, { file: options.file, path: problems[0].path, modelId: problems[0].modelId });
   }
   return {
@@ -221,5 +229,7 @@ export async function readModelConfig(file: string): Promise<LoadedModelConfig> 
     throw new InvalidConfigError(`${file}: cannot read the model config (${reason})`, { file, path: '', cause: error });
   }
   const baseDir = dirname(resolve(file));
+  // A byte order mark (Windows editors write one) is not JSON; drop it rather than fail on "Unexpected token".
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { config: validateModelConfig(parseConfigText(text, file), { baseDir, file }), baseDir, file };
 }

@@ -3,12 +3,15 @@
  */
 import { readRollouts } from '../io/rollouts.js';
 import { SelectionAccumulator } from './accumulator.js';
-import { buildSelectionDetails, type ReportOptions, type SelectionDetails, type SelectionReport } from './report-model.js';
+import { parallelBootstrapIntervals } from './parallel-bootstrap.js';
+import { finishSelection, prepareSelection, type ReportOptions, type SelectionDetails, type SelectionReport } from './report-model.js';
 
 export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
   /** Extra RewardBench-style preference files (prompt, chosen, rejected, scores) for off-policy accuracy. */
   readonly preferenceFiles?: readonly string[];
   readonly signal?: AbortSignal;
+  /** Threads for the bootstrap of large files (the result does not depend on it). @default available parallelism */
+  readonly threads?: number;
   /** Called every 1000 records with the count so far. */
   readonly onProgress?: (records: number) => void;
 }
@@ -29,5 +32,13 @@ export async function measureRolloutsDetailed(path: string, options: MeasureOpti
     }
   }
   options.onProgress?.(records);
-  return buildSelectionDetails(accumulator, { ...options, file: path });
+  const reportOptions = { ...options, file: path };
+  const prepared = prepareSelection(accumulator, reportOptions);
+  const resamples = options.bootstrapResamples ?? 1000;
+  const seed = options.seed ?? 0;
+  const intervals = [];
+  for (const batch of prepared.bootstrapBatches) {
+    intervals.push(await parallelBootstrapIntervals(batch, { resamples, seed, threads: options.threads }));
+  }
+  return finishSelection(prepared, intervals);
 }

@@ -8,7 +8,7 @@ import { bootstrapMeanIntervals } from '../stats/bootstrap.js';
 import { type Calibration, type CalibrationScheme, calibrate } from '../stats/calibration.js';
 import { DEFAULT_FLAT_THRESHOLD, mean, summarizeVariances, type VarianceSummary } from '../stats/summary.js';
 import { normalizedVariance } from '../stats/variance.js';
-import type { SelectionAccumulator } from './accumulator.js';
+import type { ModelTally, SelectionAccumulator } from './accumulator.js';
 import {
   DEFAULT_TEACHER_WEIGHTS,
   combinedAccuracy,
@@ -85,12 +85,29 @@ export function buildSelectionReport(accumulator: SelectionAccumulator, options:
   return buildSelectionDetails(accumulator, options).report;
 }
 
+/** Everything a report needs but the bootstrap intervals (which may be computed elsewhere, e.g. in parallel). */
+export interface PreparedSelection {
+  readonly accumulator: SelectionAccumulator;
+  readonly options: ReportOptions;
+  readonly tallies: readonly ModelTally[];
+  readonly calibrations: readonly Calibration[];
+  /** Per-group normalized variances, one series per model, in `tallies` order. */
+  readonly normalized: readonly Float64Array[];
+  /** The bootstrap batches: all series at once when every model was measured on the same groups (a paired
+   * bootstrap, the usual case), else one series per batch. */
+  readonly bootstrapBatches: ReadonlyArray<readonly Float64Array[]>;
+}
+
 export function buildSelectionDetails(accumulator: SelectionAccumulator, options: ReportOptions = {}): SelectionDetails {
-  const reference = options.reference ?? null;
-  const flatThreshold = options.flatThreshold ?? DEFAULT_FLAT_THRESHOLD;
-  const weights = options.weights ?? DEFAULT_TEACHER_WEIGHTS;
+  const prepared = prepareSelection(accumulator, options);
   const resamples = options.bootstrapResamples ?? 1000;
   const seed = options.seed ?? 0;
+  const intervals = prepared.bootstrapBatches.map((batch) => bootstrapMeanIntervals(batch, { resamples, seed }));
+  return finishSelection(prepared, intervals);
+}
+
+export function prepareSelection(accumulator: SelectionAccumulator, options: ReportOptions = {}): PreparedSelection {
+  const reference = options.reference ?? null;
   const where = options.file ?? 'the rollouts';
   const tallies = [...accumulator.tallies.values()];
 
@@ -122,11 +139,20 @@ export function buildSelectionDetails(accumulator: SelectionAccumulator, options
     return out;
   });
 
-  // One paired bootstrap when every model was measured on the same groups (the usual case), else one per model.
   const sameGroups = normalized.every((series) => series.length === normalized[0].length);
-  const intervals = sameGroups
-    ? bootstrapMeanIntervals(normalized, { resamples, seed })
-    : normalized.map((series) => bootstrapMeanIntervals([series], { resamples, seed })[0]);
+  const bootstrapBatches = sameGroups ? [normalized] : normalized.map((series) => [series]);
+  return { accumulator, options, tallies, calibrations, normalized, bootstrapBatches };
+}
+
+/** Completes a prepared selection with the intervals of each bootstrap batch (in batch order). */
+export function finishSelection(prepared: PreparedSelection, batchIntervals: ReadonlyArray<ReadonlyArray<[number, number]>>): SelectionDetails {
+  const { accumulator, options, tallies, calibrations, normalized } = prepared;
+  const reference = options.reference ?? null;
+  const flatThreshold = options.flatThreshold ?? DEFAULT_FLAT_THRESHOLD;
+  const weights = options.weights ?? DEFAULT_TEACHER_WEIGHTS;
+  const resamples = options.bootstrapResamples ?? 1000;
+  const seed = options.seed ?? 0;
+  const intervals = batchIntervals.flat();
 
   const models = tallies.map((tally, index): Omit<ModelReport, 'rank'> => {
     const isReference = tally.id === reference;

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InvalidArgumentError } from '../spec/errors.js';
 import { createRewardHandler, type RewardHandler, type RewardHandlerOptions } from './handler.js';
 
 export interface StartServerOptions extends Omit<RewardHandlerOptions, 'token'> {
@@ -16,6 +17,12 @@ export interface StartServerOptions extends Omit<RewardHandlerOptions, 'token'> 
   readonly token?: string;
   /** After this many milliseconds, `close()` cuts connections still open. @default 30000 */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * Milliseconds a client has to send a whole request (headers and body). A slower one gets 408 and its connection
+   * is closed, so clients that trickle bytes (slowloris) cannot hold connections open. Time spent answering a
+   * request that has fully arrived does not count. @default 30000
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -83,7 +90,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
   let origin = `http://${host}`;
 
-  const server = createServer((incoming, outgoing) => {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
+    throw new InvalidArgumentError('requestTimeoutMs', `Expected \`requestTimeoutMs\` to be a positive integer, got \`${requestTimeoutMs}\``);
+  }
+  const serverOptions = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    // How often node checks the timeouts above (its default, 30 s, would let a slow client overstay by that much).
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeoutMs / 4))),
+  };
+  const server = createServer(serverOptions, (incoming, outgoing) => {
     const request = toRequest(incoming, origin);
     handler
       .fetch(request)

@@ -98,3 +98,17 @@ describe('calibration', () => {
     expect(() => calibrate('flat-rm', { pooled: moments })).toThrowError(/`flat-rm`.*constant/);
   });
 });
+
+describe('parallel bootstrap (worker threads, at the edge)', () => {
+  it('gives exactly the intervals of the pure sequential bootstrap, whatever the number of threads', async () => {
+    // The built module: its worker thread runs compiled JavaScript (`npm test` builds first).
+    const { parallelBootstrapIntervals } = (await import('../../dist/src/select/parallel-bootstrap.js')) as typeof import('../../src/select/parallel-bootstrap.js');
+    const random = createRandom(11);
+    const series = Array.from({ length: 5 }, () => Float64Array.from({ length: 3000 }, () => random() * 3));
+    const sequential = bootstrapMeanIntervals(series, { resamples: 300, seed: 5 });
+    // minWork 0 forces the worker path even for this small input.
+    for (const threads of [1, 2, 3]) {
+      expect(await parallelBootstrapIntervals(series, { resamples: 300, seed: 5, threads, minWork: 0 })).toEqual(sequential);
+    }
+  });
+});
