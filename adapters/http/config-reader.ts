@@ -26,7 +26,8 @@ export function configReader(config: ModelConfigEntry, context: AdapterContext):
       modelId: config.id,
     });
   };
-  const shown = (value: unknown) => (value === undefined ? 'nothing (the field is required)' : JSON.stringify(value));
+  // Values are described by type, never echoed: a misplaced API key must not end up in an error message or a log.
+  const shown = (value: unknown) => (value === undefined ? 'nothing (the field is required)' : describeType(value));
   return {
     fail,
     string(key, required = false) {
@@ -41,14 +42,14 @@ export function configReader(config: ModelConfigEntry, context: AdapterContext):
       const ok = typeof value === 'number' && Number.isFinite(value) && (!check.integer || Number.isInteger(value)) && (check.min === undefined || value >= check.min);
       if (!ok) {
         const kind = check.integer ? 'an integer' : 'a finite number';
-        fail(key, `expected ${kind}${check.min === undefined ? '' : ` of at least ${check.min}`}, got ${JSON.stringify(value)}`);
+        fail(key, `expected ${kind}${check.min === undefined ? '' : ` of at least ${check.min}`}, got ${typeof value === 'number' ? String(value) : shown(value)}`);
       }
       return value as number;
     },
     boolean(key) {
       const value = config[key];
       if (value === undefined) return undefined;
-      if (typeof value !== 'boolean') fail(key, `expected true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean') fail(key, `expected true or false, got ${shown(value)}`);
       return value as boolean;
     },
     oneOf(key, values, required = false) {
@@ -62,9 +63,9 @@ export function configReader(config: ModelConfigEntry, context: AdapterContext):
     stringRecord(key) {
       const value = config[key];
       if (value === undefined) return undefined;
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, `expected an object of strings, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, `expected an object of strings, got ${shown(value)}`);
       for (const [name, item] of Object.entries(value as object)) {
-        if (typeof item !== 'string') fail(`${key}.${name}`, `expected a string, got ${JSON.stringify(item)}`);
+        if (typeof item !== 'string') fail(`${key}.${name}`, `expected a string, got ${shown(item)}`);
       }
       return value as Record<string, string>;
     },
@@ -87,4 +88,13 @@ export function asConfigError<T>(config: ModelConfigEntry, context: AdapterConte
     }
     throw error;
   }
+}
+
+/** A value's kind for an error message, without its content (which may be a secret). */
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
 }

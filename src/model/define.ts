@@ -53,7 +53,7 @@ export function validateScores(id: string, values: readonly unknown[], expected:
     const value = values[i];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new InvalidResponseError(
-        `Model \`${id}\` returned a non-finite score at index ${i}: \`${String(value)}\`; expected a finite number`,
+        `Model \`${id}\` returned ${typeof value === 'number' ? `a non-finite score (${String(value)})` : `a ${value === null ? 'null' : typeof value} instead of a score`} at index ${i}; expected a finite number`,
         { modelId: id },
       );
     }

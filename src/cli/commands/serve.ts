@@ -23,6 +23,7 @@ export interface ServeCommandOptions {
   readonly maxBodyBytes?: string;
   readonly maxGroups?: string;
   readonly maxCompletions?: string;
+  readonly requestTimeoutMs?: string;
 }
 
 export interface ServeContext {
@@ -57,6 +58,7 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
     maxBodyBytes: integer('--max-body-bytes', options.maxBodyBytes, 1),
     maxGroups: integer('--max-groups', options.maxGroups, 1),
     maxCompletionsPerGroup: integer('--max-completions', options.maxCompletions, 1),
+    requestTimeoutMs: integer('--request-timeout-ms', options.requestTimeoutMs, 1),
   };
   if (!existsSync(options.config)) throw new UsageError(`Expected \`--config\` to name an existing file, got \`${options.config}\``);
 
@@ -119,6 +121,7 @@ export function register(program: Command): void {
     .option('--max-body-bytes <n>', 'largest request body', String(16 * 1024 * 1024))
     .option('--max-groups <n>', 'most groups per /v1/score request', '1024')
     .option('--max-completions <n>', 'most completions per group', '256')
+    .option('--request-timeout-ms <ms>', 'longest a client may take to send a request (slow clients get 408)', '30000')
     .action(async (options: ServeCommandOptions) => {
       const controller = new AbortController();
       const stop = () => controller.abort();

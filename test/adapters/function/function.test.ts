@@ -51,9 +51,13 @@ describe('createFunctionModel', () => {
     const model = createFunctionModel({ id: 'verifier', score: (r) => (r.completion.includes('bad') ? Number.POSITIVE_INFINITY : 1) });
     const error = await failure(model.score(CONTRACT_REQUESTS));
     expect(error.code).toBe('INVALID_RESPONSE');
-    expect(error.message).toContain('Model `verifier` returned a non-finite score at index 7');
-    const notANumber = createFunctionModel({ id: 'v2', score: () => '1' as unknown as number });
-    expect((await failure(notANumber.score([CONTRACT_REQUESTS[0]]))).code).toBe('INVALID_RESPONSE');
+    expect(error.message).toContain('Model `verifier` returned a non-finite score (Infinity) at index 7');
+    const notANumber = createFunctionModel({ id: 'v2', score: () => 'sk-secret' as unknown as number });
+    const typed = await failure(notANumber.score([CONTRACT_REQUESTS[0]]));
+    expect(typed.code).toBe('INVALID_RESPONSE');
+    // A string is described by its type, never echoed (it could be a secret a backend reflected).
+    expect(typed.message).toContain('returned a string instead of a score at index 0');
+    expect(typed.message).not.toContain('sk-secret');
   });
 
   it('a batchScore returning the wrong number of scores is INVALID_RESPONSE', async () => {
