@@ -98,6 +98,7 @@ describe('reward-router serve', () => {
       '--max-body-bytes': String(16 * 1024 * 1024),
       '--max-groups': '1024',
       '--max-completions': '256',
+      '--request-timeout-ms': '30000',
     });
   });
 });
