@@ -10,6 +10,7 @@
 export * from './spec/errors.js';
 export * from './spec/reward-model.js';
 export type * from './spec/rollout.js';
+export type * from './spec/rollout-source.js';
 
 // Statistics (pure functions)
 export * from './stats/accuracy.js';

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/commands/simulate.js';
 import { UsageError } from '../../src/cli/usage-error.js';
+import { markItems } from '../report/svg-marks.js';
 
 const folders: string[] = [];
 afterAll(async () => {
@@ -29,12 +30,18 @@ describe('reward-router simulate', () => {
     } finally {
       process.stdout.write = write;
     }
-    expect((await readdir(out)).sort()).toEqual(['simulate.md', 'theorem3.json']);
+    expect((await readdir(out)).sort()).toEqual(['simulate.md', 'theorem3-steps.svg', 'theorem3.json']);
     const result = JSON.parse(await readFile(join(out, 'theorem3.json'), 'utf8'));
     expect(result.experiment).toBe('theorem3');
     expect(result.options.seed).toBe(2);
     expect(result.flips).toBe(true);
-    expect(await readFile(join(out, 'simulate.md'), 'utf8')).toContain('## Theorem 3');
+    const markdown = await readFile(join(out, 'simulate.md'), 'utf8');
+    expect(markdown).toContain('## Theorem 3');
+    expect(markdown).toContain('](theorem3-steps.svg)');
+    // One bar per (initial policy, teacher), each as tall as its step count.
+    const svg = await readFile(join(out, 'theorem3-steps.svg'), 'utf8');
+    const rows = result.rows as Array<{ teachers: Record<string, unknown> }>;
+    expect(markItems(svg, 'rect')).toHaveLength(rows.reduce((n, row) => n + Object.keys(row.teachers).length, 0));
     expect(written.join('')).toContain(join(out, 'simulate.md'));
   });
 

@@ -1,6 +1,6 @@
 /**
  * `reward-router simulate [--experiment NAME|all] [--out DIR] [--seed N]`: runs the testbed experiments (DESIGN
- * section 7) and writes DIR/<name>.json and DIR/simulate.md atomically.
+ * section 7) and writes DIR/<name>.json, DIR/<plot>.svg and DIR/simulate.md atomically.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -12,6 +12,7 @@ import {
   isExperimentName,
   runExperiment,
 } from '../../sim/experiments/index.js';
+import { experimentPlots } from '../../sim/experiments/plots.js';
 import { createProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 
@@ -24,12 +25,14 @@ interface SimulateFlags {
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('Run the testbed experiments (Theorems 1-3 and the Table 2 correlations) and write JSON + Markdown')
+    .description('Run the testbed experiments (Theorems 1-3 and the Table 2 correlations) and write JSON, Markdown and SVG plots')
     .option('--experiment <name>', `one of ${EXPERIMENT_NAMES.join(', ')}, or all`, 'all')
     .option('--out <dir>', 'output folder', 'simulate-results')
     .option('--seed <n>', 'seed for every experiment (default: each experiment\'s own)')
     .action(async (flags: SimulateFlags) => {
       const names = selectExperiments(flags.experiment);
+      // Loaded here: vega costs about half a second that other commands should not pay.
+      const { renderVegaLiteSvg } = await import('../../report/svg.js');
       const seed = parseSeed(flags.seed);
       const progress = createProgress({ label: 'simulate', total: names.length });
       const sections: string[] = ['# reward-router simulate', ''];
@@ -37,6 +40,10 @@ export function register(program: Command): void {
         const result = await runExperiment(name, seed === undefined ? {} : { seed });
         await writeFileAtomic(join(flags.out, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
         sections.push(experimentMarkdown(result), '');
+        for (const plot of experimentPlots(result)) {
+          await writeFileAtomic(join(flags.out, `${plot.name}.svg`), await renderVegaLiteSvg(plot.spec));
+          sections.push(`![${plot.title}](${plot.name}.svg)`, '');
+        }
         progress.update(i + 1);
       }
       const markdownPath = join(flags.out, 'simulate.md');

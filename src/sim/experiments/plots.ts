@@ -1,0 +1,136 @@
+/**
+ * Plots of the testbed experiments as vega-lite specs (rendered to SVG by `reward-router simulate`): one or two per
+ * experiment, each showing the claim it tests. Data is inline; nothing is fetched.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { ExperimentResult } from './index.js';
+
+export interface ExperimentPlot {
+  /** File name stem, e.g. `theorem1-steps-vs-variance`. */
+  readonly name: string;
+  readonly title: string;
+  readonly spec: TopLevelSpec;
+}
+
+const BASE = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 420, height: 260, background: 'white' } as const;
+
+export function experimentPlots(result: ExperimentResult): ExperimentPlot[] {
+  switch (result.experiment) {
+    case 'theorem1': {
+      const points = result.rows
+        .filter((row) => row.stepsToGoldGain !== null && row.initialVariance > 0)
+        .map((row) => ({ variance: row.initialVariance, steps: row.stepsToGoldGain, model: row.model }));
+      const fit = result.goldFit;
+      const xs = points.map((p) => p.variance);
+      const line = [Math.min(...xs), Math.max(...xs)].map((variance) => ({ variance, steps: Math.exp(fit.intercept) * variance ** fit.slope }));
+      return [{
+        name: 'theorem1-steps-vs-variance',
+        title: `Theorem 1: steps to gain gamma against induced variance (log-log slope ${fit.slope.toFixed(2)})`,
+        spec: {
+          ...BASE,
+          layer: [
+            { data: { values: points }, mark: { type: 'point', filled: true, size: 70 }, encoding: {
+              x: { field: 'variance', type: 'quantitative', scale: { type: 'log' }, title: 'initial induced variance (normalized)' },
+              y: { field: 'steps', type: 'quantitative', scale: { type: 'log' }, title: 'steps to gold +gamma' },
+              tooltip: [{ field: 'model' }] } },
+            { data: { values: line }, mark: { type: 'line', strokeDash: [4, 3] }, encoding: {
+              x: { field: 'variance', type: 'quantitative', scale: { type: 'log' } },
+              y: { field: 'steps', type: 'quantitative', scale: { type: 'log' } } } },
+          ],
+        } as TopLevelSpec,
+      }];
+    }
+    case 'theorem2':
+    case 'theorem3': {
+      const values = result.rows.flatMap((row) =>
+        Object.entries(row.teachers).map(([teacher, outcome]) => ({
+          setting: 'escapeMass' in row ? `escape mass ${row.escapeMass}` : row.policy,
+          teacher,
+          steps: outcome.stepsToGoldGain ?? result.options.maxSteps,
+          reached: outcome.stepsToGoldGain !== null,
+        })),
+      );
+      return [{
+        name: `${result.experiment}-steps`,
+        title: result.experiment === 'theorem2'
+          ? 'Theorem 2: the perfectly accurate RM is the slower teacher'
+          : 'Theorem 3: the faster teacher flips with the initial policy',
+        spec: {
+          ...BASE,
+          data: { values },
+          mark: 'bar',
+          encoding: {
+            x: { field: 'setting', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+            xOffset: { field: 'teacher' },
+            y: { field: 'steps', type: 'quantitative', scale: { type: 'log', domainMin: 1 }, title: 'steps to gold +gamma (log)' },
+            // Bars on a log axis start at 1 step, not at 0 (which a log scale cannot show).
+            y2: { datum: 1 },
+            color: { field: 'teacher', type: 'nominal' },
+          },
+        } as TopLevelSpec,
+      }];
+    }
+    case 'table2': {
+      const horizon = result.options.horizons[0];
+      const values = result.models.flatMap((model) => [
+        { measure: 'initial induced variance', x: model.initialVariance, increase: model.proxyIncrease[0], model: model.id },
+        { measure: 'on-policy accuracy', x: model.onPolicyAccuracy, increase: model.proxyIncrease[0], model: model.id },
+      ]);
+      return [{
+        name: 'table2-proxy-increase',
+        title: `Table 2: proxy reward increase after ${horizon} steps against variance and against accuracy`,
+        spec: {
+          $schema: BASE.$schema,
+          background: 'white',
+          data: { values },
+          facet: { column: { field: 'measure', type: 'nominal', title: null } },
+          spec: {
+            width: 260,
+            height: 220,
+            mark: { type: 'point', filled: true, size: 60 },
+            encoding: {
+              x: { field: 'x', type: 'quantitative', title: null, scale: { zero: false } },
+              y: { field: 'increase', type: 'quantitative', title: `proxy reward increase @${horizon}` },
+              tooltip: [{ field: 'model' }],
+            },
+          },
+          resolve: { scale: { x: 'independent' } },
+        } as TopLevelSpec,
+      }];
+    }
+    case 'sentiment':
+      return [{
+        name: 'sentiment-gold-increase',
+        title: 'Sentiment steering: gold (VADER) increase by teacher',
+        spec: {
+          ...BASE,
+          data: { values: result.teachers.map((t) => ({ teacher: t.id, increase: t.goldIncrease })) },
+          mark: 'bar',
+          encoding: {
+            x: { field: 'teacher', type: 'nominal', title: null },
+            y: { field: 'increase', type: 'quantitative', title: 'gold reward increase' },
+          },
+        } as TopLevelSpec,
+      }];
+    case 'router':
+      return [{
+        name: 'router-gold-curves',
+        title: 'Router strategies against single RMs: gold reward per step (Theorem 2 setting)',
+        spec: {
+          ...BASE,
+          width: 520,
+          data: {
+            values: result.teachers.flatMap((t) =>
+              t.goldCurve.filter((_, step) => step <= 80).map((gold, step) => ({ teacher: t.teacher, step, gold })),
+            ),
+          },
+          mark: 'line',
+          encoding: {
+            x: { field: 'step', type: 'quantitative', title: 'step' },
+            y: { field: 'gold', type: 'quantitative', title: 'gold reward', scale: { zero: false } },
+            color: { field: 'teacher', type: 'nominal' },
+          },
+        } as TopLevelSpec,
+      }];
+  }
+}
