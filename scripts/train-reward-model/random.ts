@@ -1,14 +1,5 @@
-/** mulberry32: a small seeded generator, so corpus sampling and training are reproducible bit for bit. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so corpus sampling and training are reproducible bit for bit. */
+export { createRandom } from '../../src/stats/random.js';
 
 /** Fisher-Yates shuffle in place with the given generator. */
 export function shuffle<T>(items: T[], random: () => number): T[] {

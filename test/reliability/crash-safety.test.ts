@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../../src/stats/random.js';
 import { cliPath, repositoryRoot } from '../helpers/cli.js';
 import { temporaryFolder } from '../helpers/files.js';
 
@@ -22,16 +23,6 @@ const GROUPS = 500;
 const WORDS = 'good bad great terrible happy sad love hate fine awful nice wonderful poor excellent boring fun'.split(' ');
 
 /** mulberry32: a seeded generator, so the kill schedule is the same on every run of the suite. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   readonly code: number | null;
@@ -61,7 +52,7 @@ let rollouts: string;
 let config: string;
 beforeAll(async () => {
   folder = await temporaryFolder('reward-router-crash-');
-  const random = seeded(7);
+  const random = createRandom(7);
   const sentence = () => Array.from({ length: 12 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
   const lines = Array.from({ length: GROUPS }, (_, i) =>
     JSON.stringify({ prompt_id: `p${i}`, prompt: sentence(), completions: [sentence(), sentence(), sentence(), sentence()] }),
@@ -90,7 +81,7 @@ describe('crash safety under SIGKILL', () => {
     expect(expected.toString('utf8').split('\n').length - 1).toBe(GROUPS);
 
     const out = join(folder, 'killed-scored.jsonl');
-    const random = seeded(42);
+    const random = createRandom(42);
     const outcomes: Array<{ delayMs: number; lines: number; killed: boolean }> = [];
     for (let kill = 0; kill < KILLS; kill++) {
       // Even rounds start afresh, odd rounds resume what the last kill left (a kill during a resume).
@@ -141,7 +132,7 @@ describe('crash safety under SIGKILL', () => {
     const old = await Promise.all(names.map((name) => readFile(join(out, name))));
     expect(old[0].equals(expected[0])).toBe(false);
 
-    const random = seeded(1234);
+    const random = createRandom(1234);
     const seen = { old: 0, new: 0, killed: 0 };
     // The files are written at the end of a run; aim the kills at the later part of it. The length of a whole run
     // varies with the machine's load, so it is re-measured whenever a run finishes before its kill.
