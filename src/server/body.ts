@@ -21,7 +21,17 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      // The connection broke or node cut a client off for sending too slowly (it has already answered 408):
+      // a client problem, not a server error.
+      throw new HttpError(408, 'REQUEST_TIMEOUT', `Request body was not received completely (${error instanceof Error ? error.message : String(error)})`, {
+        headers: { connection: 'close' },
+      });
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

@@ -12,6 +12,7 @@ export type ServerErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'INVALID_JSON'
   | 'INVALID_REQUEST'
   | 'SHUTTING_DOWN'
