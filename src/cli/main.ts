@@ -3,17 +3,31 @@
  * The `reward-router` command line. Each command lives in `commands/<name>.ts` and registers itself on the
  * program; this file only wires them and maps failures to exit codes (0 ok, 1 failure, 2 bad usage).
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { RewardRouterError } from '../spec/errors.js';
 import { commands } from './commands/index.js';
 import { UsageError } from './usage-error.js';
 
+/** The version in package.json (two folders up from src/cli, three from dist/src/cli). */
+function packageVersion(): string {
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      const json = JSON.parse(readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8')) as { name?: string; version?: string };
+      if (json.name === 'reward-router' && json.version) return json.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return 'unknown';
+}
+
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command();
   program
     .name('reward-router')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .description('Pick and route reward models for RLHF by induced reward variance and accuracy')
     .exitOverride()
     .showHelpAfterError();

@@ -25,7 +25,7 @@ interface SimulateFlags {
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('Run the testbed experiments (Theorems 1-3 and the Table 2 correlations) and write JSON, Markdown and SVG plots')
+    .description('run the testbed experiments (Theorems 1-3 and the Table 2 correlations) and write JSON, Markdown and SVG plots')
     .option('--experiment <name>', `one of ${EXPERIMENT_NAMES.join(', ')}, or all`, 'all')
     .option('--out <dir>', 'output folder', 'simulate-results')
     .option('--seed <n>', 'seed for every experiment (default: each experiment\'s own)')
