@@ -3,8 +3,10 @@
  * next to the training run's checkpoint and restored into a router built with the same options and models.
  */
 import { InvalidArgumentError } from '../spec/errors.js';
+import { createCheckpointedRandom } from '../stats/random.js';
 import type { CircuitState } from './circuit.js';
-import type { TrackedModelState } from './tracked-model.js';
+import type { RoutingState } from './routing-state.js';
+import type { TrackedModel, TrackedModelState } from './tracked-model.js';
 import type { Strategy } from './types.js';
 
 export interface RouterSnapshot {
@@ -48,4 +50,53 @@ export function checkSnapshot(snapshot: unknown, strategy: Strategy, candidateId
   if ((value.reference !== null) !== hasReference) {
     fail(hasReference ? 'Expected a snapshot of a router with a reference, got one without' : 'Expected a snapshot of a router without a reference, got one with');
   }
+}
+
+/** The state as fresh objects (nothing shared with the live router but immutable calibrations). */
+export function captureSnapshot(strategy: Strategy, routing: RoutingState, candidates: readonly TrackedModel[], reference: TrackedModel | null): RouterSnapshot {
+  return {
+    version: 1,
+    strategy,
+    step: routing.step,
+    active: routing.active,
+    dwell: routing.dwell,
+    streaks: { ...routing.streaks },
+    weights: routing.weights === null ? null : { ...routing.weights },
+    pulls: { ...routing.pulls },
+    random: routing.random.state(),
+    models: Object.fromEntries(candidates.map((model) => [model.id, model.toJSON()])),
+    reference: reference ? { calls: reference.calls, requests: reference.requests, failures: reference.failures, circuit: reference.circuit.toJSON() } : null,
+  };
+}
+
+/**
+ * Puts a checked snapshot back into the routing state and the models. `keepCounters`: a failed step rolls its
+ * routing state back but keeps the calls and failures it really made.
+ */
+export function restoreSnapshot(
+  snapshot: RouterSnapshot,
+  routing: RoutingState,
+  candidates: readonly TrackedModel[],
+  reference: TrackedModel | null,
+  keepCounters: boolean,
+): void {
+  for (const model of candidates) {
+    const live = keepCounters ? { ...model.toJSON() } : null;
+    const saved = snapshot.models[model.id];
+    model.restore(live ? { ...saved, calls: live.calls, requests: live.requests, failures: live.failures, circuit: live.circuit } : saved);
+  }
+  if (reference && snapshot.reference && !keepCounters) {
+    const saved = snapshot.reference;
+    reference.calls = saved.calls;
+    reference.requests = saved.requests;
+    reference.failures = saved.failures;
+    reference.circuit.restore(saved.circuit);
+  }
+  routing.step = snapshot.step;
+  routing.active = snapshot.active;
+  routing.dwell = snapshot.dwell;
+  routing.streaks = { ...snapshot.streaks };
+  routing.weights = snapshot.weights === null ? null : { ...snapshot.weights };
+  routing.pulls = { ...snapshot.pulls };
+  routing.random = createCheckpointedRandom(snapshot.random);
 }

@@ -151,7 +151,7 @@ export interface ModelState {
   calibration: { mean: number; std: number } | null;
   /** mix: current weight. */
   weight?: number;
-  /** bandit: discounted number of pulls. */
+  /** bandit: times this arm has been the teacher (a whole count; the arm choice itself uses discounted counts). */
   pulls?: number;
 }
 

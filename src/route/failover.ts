@@ -1,0 +1,35 @@
+/**
+ * Failover: a model that fails is skipped for the batch and the next candidate takes over, in the order of the
+ * candidates' standing (hono's SmartRouter tries its routers the same way). Only when every candidate failed does
+ * the step fail.
+ */
+import { AllCandidatesFailedError } from '../spec/errors.js';
+import { scoreGroups, type GroupRewards } from './groups.js';
+import { recordFailover, type StepContext } from './step-context.js';
+import type { TrackedModel } from './tracked-model.js';
+
+/** Candidates other than `exclude`, best `key` first (ties: candidate order; an unknown key ranks last). */
+export function rankCandidates(candidates: readonly TrackedModel[], exclude: string, key: (model: TrackedModel) => number | null): TrackedModel[] {
+  return candidates
+    .filter((model) => model.id !== exclude)
+    .map((model, order) => ({ model, order, score: key(model) ?? -Infinity }))
+    .sort((a, b) => b.score - a.score || a.order - b.order)
+    .map(({ model }) => model);
+}
+
+/** Scores the whole batch with the first model of `order` that succeeds. An abort is not a failover. */
+export async function scoreWithFailover(context: StepContext, order: readonly TrackedModel[]): Promise<{ model: TrackedModel; raw: GroupRewards }> {
+  const { groups, all, now, signal } = context;
+  const causes = new Map<string, unknown>();
+  for (let i = 0; i < order.length; i++) {
+    const model = order[i];
+    try {
+      return { model, raw: await scoreGroups(model, groups, all, now, signal) };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      causes.set(model.id, error);
+      recordFailover(context, model.id, order[i + 1]?.id ?? null, error);
+    }
+  }
+  throw new AllCandidatesFailedError(causes);
+}

@@ -1,0 +1,50 @@
+/**
+ * Scoring for the strategies with one teacher (select, rescue, bandit): the teacher scores the batch, failing
+ * over down the other candidates, while the other candidates score the probe groups in parallel.
+ */
+import { AbortedError } from '../spec/errors.js';
+import { rankCandidates, scoreWithFailover } from './failover.js';
+import { scoreGroups, type GroupRewards } from './groups.js';
+import { recordProbeFailure, type StepContext } from './step-context.js';
+import type { TrackedModel } from './tracked-model.js';
+
+export interface TeacherScoring {
+  /** The model whose rewards the batch carries (the teacher, or the candidate it failed over to). */
+  readonly scorer: TrackedModel;
+  /** Raw rewards by model id: the scorer's for every group, the probers' for the probe groups they scored. */
+  readonly results: Map<string, GroupRewards>;
+}
+
+/**
+ * @param key ranks the failover order after `teacher`
+ * @param probing whether the other candidates score the probe groups (bandit learns from its pulled arm only)
+ * @param referenceCall settled before the outcome is acted on, so a failed step leaves no call of its own running
+ */
+export async function scoreWithTeacher(
+  context: StepContext,
+  teacher: TrackedModel,
+  key: (model: TrackedModel) => number | null,
+  probing: boolean,
+  referenceCall: Promise<unknown> | null,
+): Promise<TeacherScoring> {
+  const { groups, all, probe, now, signal } = context;
+  const order = [teacher, ...rankCandidates(context.candidates, teacher.id, key)];
+  const probers = probing ? order.slice(1).filter((model) => model.circuit.allows(now)) : [];
+  // A candidate not calibrated yet scores the whole batch, so every candidate's scale comes from the same first
+  // batch (a scale from a few probe groups would be noisy, and noise in a scale reads as a real difference).
+  const probeCalls = probers.map((model) => scoreGroups(model, groups, model.calibration === null ? all : probe, now, signal));
+  const primary = scoreWithFailover(context, order);
+  const [primaryOutcome, ...probeOutcomes] = await Promise.allSettled([primary, ...probeCalls]);
+  await referenceCall?.catch(() => undefined);
+  if (signal?.aborted) throw new AbortedError('Routing was aborted');
+  if (primaryOutcome.status === 'rejected') throw primaryOutcome.reason;
+  const scorer = primaryOutcome.value.model;
+  const results = new Map<string, GroupRewards>([[scorer.id, primaryOutcome.value.raw]]);
+  probeOutcomes.forEach((outcome, index) => {
+    const model = probers[index];
+    if (model === scorer) return;
+    if (outcome.status === 'fulfilled') results.set(model.id, outcome.value);
+    else recordProbeFailure(context, model.id, 'probe', outcome.reason);
+  });
+  return { scorer, results };
+}
