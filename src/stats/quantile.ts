@@ -8,6 +8,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const below = Math.floor(position);
   const above = Math.min(below + 1, n - 1);
   const fraction = position - below;
+  // An exact order statistic is returned as it is (no arithmetic: -0 stays -0, huge values do not overflow).
+  if (fraction === 0) return sorted[below];
   return sorted[below] + (sorted[above] - sorted[below]) * fraction;
 }
 
