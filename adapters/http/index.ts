@@ -8,7 +8,7 @@
  */
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
-import { asConfigError, configReader } from './config-reader.js';
+import { asConfigError, configReader } from '../../src/model/config-reader.js';
 import type { HttpModelOptions } from './options.js';
 import { createOpenRlhfModel } from './openrlhf.js';
 import { createTeiModel } from './tei.js';

@@ -2,7 +2,7 @@
  * Options every HTTP reward model shares, and the step that turns them into a JSON client and the
  * defineRewardModel settings.
  */
-import type { DefineRewardModelOptions } from '../../src/model/define.js';
+import { reliabilityOptions, type DefineRewardModelOptions } from '../../src/model/define.js';
 import { DEFAULT_TEMPLATE, type Template } from '../../src/spec/reward-model.js';
 import { checkUrl, createJsonClient, resolveApiKey, type JsonClient } from './request.js';
 
@@ -40,8 +40,7 @@ export function prepareHttpModel(options: HttpModelOptions): PreparedHttpModel {
 
 /** The defineRewardModel settings an HTTP model passes through unchanged. */
 export function passThrough(options: HttpModelOptions): Omit<DefineRewardModelOptions, 'scoreBatch'> {
-  const { id, maxBatchSize, concurrency, timeoutMs, retry, sleep, random, onRetry } = options;
-  return { id, maxBatchSize, concurrency, timeoutMs, retry, sleep, random, onRetry };
+  return { id: options.id, ...reliabilityOptions(options) };
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

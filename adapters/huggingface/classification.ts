@@ -6,7 +6,7 @@
  * raw logits: probabilities saturate and hide the reward differences the router measures.
  */
 import { textClassification } from '@huggingface/inference';
-import { defineRewardModel } from '../../src/model/define.js';
+import { defineRewardModel, reliabilityOptions } from '../../src/model/define.js';
 import { InvalidArgumentError, InvalidResponseError } from '../../src/spec/errors.js';
 import { applyTemplate, DEFAULT_TEMPLATE, type RewardModel, type Template } from '../../src/spec/reward-model.js';
 import { rewardFromLabels } from '../http/labels.js';
@@ -36,14 +36,10 @@ export function createHuggingFaceClassifier(options: HuggingFaceClassifierOption
     throw new InvalidArgumentError('functionToApply', `Expected \`functionToApply\` of model \`${id}\` to be one of "none", "softmax", "sigmoid", got ${JSON.stringify(functionToApply)}`, { modelId: id });
   }
   return defineRewardModel({
+    ...reliabilityOptions(options),
     id,
+    // @huggingface/inference reads only the first result of a batch: one request per call.
     maxBatchSize: 1,
-    concurrency: options.concurrency,
-    timeoutMs: options.timeoutMs,
-    retry: options.retry,
-    sleep: options.sleep,
-    random: options.random,
-    onRetry: options.onRetry,
     scoreBatch: async ([request], { signal }) => {
       const output = await callHuggingFace({ modelId: id, signal, secret: target.accessToken, fetch: options.fetch }, (libraryOptions) =>
         textClassification(

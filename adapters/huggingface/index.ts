@@ -8,7 +8,7 @@
  */
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
-import { asConfigError, configReader } from '../http/config-reader.js';
+import { asConfigError, configReader } from '../../src/model/config-reader.js';
 import { createHuggingFaceClassifier, FUNCTIONS_TO_APPLY } from './classification.js';
 import { createHuggingFaceJudge } from './judge.js';
 import type { HuggingFaceOptions } from './options.js';

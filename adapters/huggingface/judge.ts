@@ -8,7 +8,7 @@
  * INVALID_RESPONSE error naming the answer; it is never read as 0 or clamped into range.
  */
 import { chatCompletion } from '@huggingface/inference';
-import { defineRewardModel } from '../../src/model/define.js';
+import { defineRewardModel, reliabilityOptions } from '../../src/model/define.js';
 import { InvalidArgumentError, InvalidResponseError } from '../../src/spec/errors.js';
 import type { RewardModel, ScoreRequest } from '../../src/spec/reward-model.js';
 import { callHuggingFace } from './call.js';
@@ -65,14 +65,10 @@ export function createHuggingFaceJudge(options: HuggingFaceJudgeOptions): Reward
     throw new InvalidArgumentError('judgePrompt', `Expected \`judgePrompt\` of model \`${id}\` to contain {completion}, got ${JSON.stringify(judgePrompt.slice(0, 80))}`, { modelId: id });
   }
   return defineRewardModel({
+    ...reliabilityOptions(options),
     id,
+    // @huggingface/inference reads only the first result of a batch: one request per call.
     maxBatchSize: 1,
-    concurrency: options.concurrency,
-    timeoutMs: options.timeoutMs,
-    retry: options.retry,
-    sleep: options.sleep,
-    random: options.random,
-    onRetry: options.onRetry,
     scoreBatch: async ([request], { signal }) => {
       const output = await callHuggingFace({ modelId: id, signal, secret: target.accessToken, fetch: options.fetch }, (libraryOptions) =>
         chatCompletion(

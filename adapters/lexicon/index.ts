@@ -14,8 +14,9 @@
  */
 import { createRequire } from 'node:module';
 import { defineRewardModel, type DefineRewardModelOptions } from '../../src/model/define.js';
+import { configReader } from '../../src/model/config-reader.js';
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
-import { InvalidArgumentError, InvalidConfigError } from '../../src/spec/errors.js';
+import { InvalidArgumentError } from '../../src/spec/errors.js';
 import { applyTemplate, DEFAULT_TEMPLATE, type RewardModel, type Template } from '../../src/spec/reward-model.js';
 
 /** The fields each scorer can report, the first being the default. */
@@ -98,14 +99,8 @@ export function createLexiconModel(options: LexiconModelOptions): RewardModel {
 
 /** Builds a lexicon model from a config entry: `{"id", "type": "lexicon", "name", "field"?, "template"?, "extras"?}`. */
 export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext) => {
-  const where = `${context.file ? `${context.file}: ` : ''}${context.path}`;
-  const fail = (key: string, message: string): never => {
-    throw new InvalidConfigError(`${where}.${key} (model \`${config.id}\`): ${message}`, {
-      file: context.file,
-      path: `${context.path}.${key}`,
-      modelId: config.id,
-    });
-  };
+  const reader = configReader(config, context);
+  const { fail } = reader;
   const name = config.name;
   if (typeof name !== 'string' || !Object.hasOwn(LEXICON_FIELDS, name)) {
     fail('name', `expected one of ${quote(LEXICON_NAMES)}, got ${JSON.stringify(name) ?? 'nothing (the field is required)'}`);
@@ -133,7 +128,7 @@ export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: Ad
     field: config.field as string | undefined,
     template: config.template as string | undefined,
     extras: extras as Record<string, number> | undefined,
-    maxBatchSize: config.maxBatchSize as number | undefined,
-    concurrency: config.concurrency as number | undefined,
+    maxBatchSize: reader.number('maxBatchSize', { integer: true, min: 1 }),
+    concurrency: reader.number('concurrency', { integer: true, min: 1 }),
   });
 };

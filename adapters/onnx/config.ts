@@ -8,7 +8,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { AdapterFactory, AdapterContext, ModelConfigEntry } from '../../src/model/registry.js';
-import { InvalidConfigError } from '../../src/spec/errors.js';
+import { configReader } from '../../src/model/config-reader.js';
 import type { LabelOption } from './labels.js';
 import { createOnnxRewardModel } from './model.js';
 
@@ -17,10 +17,14 @@ const knownFields = new Set(['id', 'type', 'path', 'file', 'template', 'label', 
 
 function fail(config: ModelConfigEntry, context: AdapterContext, field: string, expected: string): never {
   const value = config[field];
-  throw new InvalidConfigError(
-    `${context.file ? `${context.file}: ` : ''}${context.path}.${field} of model \`${config.id}\`: expected ${expected}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
-    { file: context.file, path: `${context.path}.${field}`, modelId: config.id },
-  );
+  return configReader(config, context).fail(field, `expected ${expected}, got ${value === undefined ? 'nothing' : describeValue(value)}`);
+}
+
+/** Numbers and short words are shown; anything else by its kind (a misplaced secret is never echoed). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return value === null ? 'null' : Array.isArray(value) ? `an array of ${value.length}` : typeof value;
 }
 
 function optionalString(config: ModelConfigEntry, context: AdapterContext, field: string): string | undefined {

@@ -32,6 +32,13 @@ export interface DefineRewardModelOptions extends RetryEnvironment {
   readonly close?: () => Promise<void>;
 }
 
+/** The reliability options of a model (batching, concurrency, timeout, retries and their clock/randomness), picked
+ * from a larger adapter options object so adapters forward them without listing each one. */
+export function reliabilityOptions(options: Partial<Omit<DefineRewardModelOptions, 'scoreBatch' | 'close'>>): Partial<Omit<DefineRewardModelOptions, 'scoreBatch' | 'close' | 'id'>> {
+  const { maxBatchSize, concurrency, timeoutMs, retry, sleep, random, onRetry } = options;
+  return { maxBatchSize, concurrency, timeoutMs, retry, sleep, random, onRetry };
+}
+
 function positiveInteger(name: string, value: number | undefined, fallback: number, id: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {

@@ -232,7 +232,7 @@ describe('onnx fromConfig', () => {
         .then(() => fromConfig({ id: 'bad', type: 'onnx', ...fields }, context()))
         .catch((caught: unknown) => caught);
       expect((error as RewardRouterError).code).toBe('INVALID_CONFIG');
-      expect((error as Error).message).toContain(`rr.json: ${path} of model \`bad\``);
+      expect((error as Error).message).toContain(`rr.json: ${path} (model \`bad\`)`);
     }
   });
 });

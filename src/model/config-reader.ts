@@ -1,10 +1,10 @@
 /**
  * Reads one model entry of a JSON config with errors that name the file, the JSON path, the model and what was
- * expected. Option errors raised later by the adapter itself (InvalidArgumentError) are turned into config errors
+ * expected. Every adapter's `fromConfig` uses it, so config errors read the same whatever the adapter. Option errors raised later by the adapter itself (InvalidArgumentError) are turned into config errors
  * on the same field by `asConfigError`.
  */
-import type { AdapterContext, ModelConfigEntry } from '../../src/model/registry.js';
-import { InvalidConfigError, RewardRouterError } from '../../src/spec/errors.js';
+import { InvalidConfigError, RewardRouterError } from '../spec/errors.js';
+import type { AdapterContext, ModelConfigEntry } from './registry.js';
 
 export interface ConfigReader {
   fail(key: string, message: string): never;
