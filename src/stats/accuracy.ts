@@ -4,6 +4,7 @@
  * On-policy (per group): over all n(n-1)/2 pairs i < j, the share with sign(r_i - r_j) == sign(g_i - g_j), sign in
  * {-1, 0, 1}, so a tie agrees only with a tie. Only the order of rewards matters: any strictly increasing transform
  * of either side leaves it unchanged.
+ * Decisive on-policy: the same over only the pairs where the reference does not tie (an RM tie is then a miss).
  * Off-policy: on preference pairs, the share with r(chosen) > r(rejected); a tie is a miss.
  */
 
@@ -63,6 +64,15 @@ export function pairCounts(rewards: ArrayLike<number>, reference: ArrayLike<numb
 
 export function accuracyFromCounts(counts: PairCounts): number {
   return counts.pairs === 0 ? Number.NaN : counts.agree / counts.pairs;
+}
+
+/**
+ * Decisive on-policy accuracy of one group: over the pairs the reference orders (does not tie), the share the RM
+ * orders the same way (an RM tie on such a pair is a miss). NaN when the reference ties every pair.
+ */
+export function decisiveAccuracyFromCounts(counts: PairCounts): number {
+  const decisive = counts.concordant + counts.discordant + counts.tiesRewards;
+  return decisive === 0 ? Number.NaN : counts.concordant / decisive;
 }
 
 export function kendallTauFromCounts(counts: PairCounts): number {

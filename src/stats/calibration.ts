@@ -51,12 +51,27 @@ export function calibrate(modelId: string, input: CalibrationInput, scheme: Cali
   return { mean: input.pooled.mean, std: Math.sqrt(variance), ...(scheme === 'group' ? { scheme } : {}) };
 }
 
+/**
+ * Like `calibrate`, but an RM that is constant on the calibration set gets `std: 0` (no scale) instead of an error:
+ * its normalized rewards are 0, so its induced variance and alignment are 0 and it is flat on every group. The
+ * selection report uses this, so a binary verifier that no initial sample passes is ranked, never an error.
+ */
+export function calibrateOrConstant(modelId: string, input: CalibrationInput, scheme: CalibrationScheme = 'pooled'): Calibration {
+  try {
+    return calibrate(modelId, input, scheme);
+  } catch (error) {
+    if (!(error instanceof CalibrationError) || input.pooled.count < 2) throw error;
+    return { mean: input.pooled.mean, std: 0, ...(scheme === 'group' ? { scheme } : {}) };
+  }
+}
+
+/** (r - mean) / std; 0 for a constant RM (std 0), never a division by zero. */
 export function normalize(reward: number, calibration: Calibration): number {
-  return (reward - calibration.mean) / calibration.std;
+  return calibration.std === 0 ? 0 : (reward - calibration.mean) / calibration.std;
 }
 
 export function normalizeAll(rewards: ArrayLike<number>, calibration: Calibration): number[] {
   const out = new Array<number>(rewards.length);
-  for (let i = 0; i < rewards.length; i++) out[i] = (rewards[i] - calibration.mean) / calibration.std;
+  for (let i = 0; i < rewards.length; i++) out[i] = normalize(rewards[i], calibration);
   return out;
 }

@@ -23,8 +23,9 @@ export function unbiasedVariance(values: ArrayLike<number>): number {
 
 /**
  * The variance of the *normalized* rewards (r - m) / s of a group, from the raw group variance: normalization is
- * affine, so Var(r~) = Var(r) / s^2 exactly, and the mean m never matters.
+ * affine, so Var(r~) = Var(r) / s^2 exactly, and the mean m never matters. A constant RM (scale 0) has variance 0.
  */
 export function normalizedVariance(rawVariance: number, scale: number): number {
+  if (scale === 0) return Number.isNaN(rawVariance) ? rawVariance : 0;
   return rawVariance / (scale * scale);
 }
