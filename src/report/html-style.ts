@@ -23,6 +23,7 @@ th small { display: block; font-weight: 400; }
 th:nth-child(2), td:nth-child(2) { text-align: left; }
 td:nth-child(2) { white-space: normal; overflow-wrap: break-word; min-width: 180px; max-width: 300px; }
 tr.selected td { background: #F3F8FE; font-weight: 600; }
+tr.harmful td { background: #FDF1F0; color: #8A1C12; }
 tr.reference td { color: var(--muted); }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 7px; vertical-align: baseline; }
 dl.glossary { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 14px 0 0; font-size: 13px; color: var(--muted); }

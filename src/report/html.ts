@@ -5,9 +5,10 @@
  */
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelReport, SelectionReport } from '../select/report-model.js';
-import { explainModel, verdict } from './explain.js';
+import { explainModel, teacherScoreDescription, verdict } from './explain.js';
 import { fixed, percent } from './format.js';
 import { REPORT_CSS } from './html-style.js';
+import { alignmentSpec } from './plots/alignment.js';
 import { colorKeyOfRun, type RewardCurveRun, rewardCurvesSpec } from './plots/reward-curves.js';
 import { routingTimelineSpec, type TimelineStep } from './plots/routing-timeline.js';
 import { assignColors, type ColorAssignment } from './plots/theme.js';
@@ -31,7 +32,7 @@ export interface HtmlReportInput {
 }
 
 /** The plots by their `data-plot` name, in page order. */
-export const PLOT_NAMES = ['variance-accuracy', 'variance-distribution', 'reward-curves', 'routing-timeline'] as const;
+export const PLOT_NAMES = ['alignment', 'variance-accuracy', 'variance-distribution', 'reward-curves', 'routing-timeline'] as const;
 
 export async function renderReportHtml(input: HtmlReportInput): Promise<string> {
   const { report } = input;
@@ -39,7 +40,9 @@ export async function renderReportHtml(input: HtmlReportInput): Promise<string> 
   const colors = paletteFor(input);
   const hasGroupVariances = input.groupVariances !== undefined && Object.keys(input.groupVariances).length > 0;
 
-  const [scatter, distribution, curves, timeline] = await Promise.all([
+  const alignmentPlot = alignmentSpec(report, colors);
+  const [alignment, scatter, distribution, curves, timeline] = await Promise.all([
+    alignmentPlot ? renderPlot('alignment', 'Alignment with the reference per RM', alignmentPlot) : '',
     renderPlot('variance-accuracy', 'Variance and accuracy per RM', varianceAccuracySpec(report, colors)),
     renderPlot('variance-distribution', hasGroupVariances ? 'Per-prompt variance distribution' : 'Per-prompt variance summary', varianceDistributionSpec(report, colors, input.groupVariances)),
     input.runs && input.runs.length > 0 ? renderPlot('reward-curves', 'Gold and proxy reward per run', rewardCurvesSpec(input.runs, colors, modelIds(input))) : '',
@@ -64,6 +67,7 @@ ${facts(report)}
 </header>
 ${rankingSection(report, colors)}
 ${reasonsSection(report, colors)}
+${alignment}
 ${scatter}
 ${distribution}
 ${curves}
@@ -124,7 +128,7 @@ function facts(report: SelectionReport): string {
   const items: Array<[string, string]> = [
     ['Groups', `${report.groups}${report.skippedGroups > 0 ? ` (${report.skippedGroups} skipped: fewer than two completions)` : ''}`],
     ['Reference', report.reference ? `<code>${escapeHtml(report.reference)}</code>` : 'none (variance only)'],
-    ['Teacher score', `${report.teacherWeights.variance} × variance + ${report.teacherWeights.accuracy} × accuracy`],
+    ['Teacher score', `${escapeHtml(report.teacherScoreKind)}`],
     ['Flat threshold', `normalized variance ≤ ${report.flatThreshold}`],
     ['Calibration', escapeHtml(report.calibrationSource)],
     ['Bootstrap', `${report.bootstrap.resamples} resamples, seed ${report.bootstrap.seed}`],
@@ -136,16 +140,19 @@ function facts(report: SelectionReport): string {
 function rankingSection(report: SelectionReport, colors: ColorAssignment): string {
   const rows = report.models.map((model) => {
     const v = model.variance;
-    const classes = model.rank === 1 ? 'selected' : model.role === 'reference' ? 'reference' : '';
+    const classes = model.id === report.selected ? 'selected' : model.role === 'reference' ? 'reference' : model.harmful ? 'harmful' : '';
     return `<tr${classes ? ` class="${classes}"` : ''}>
 <td>${model.rank ?? (model.role === 'reference' ? 'ref' : '—')}</td>
-<td>${swatch(model, colors)}<code>${escapeHtml(model.id)}</code>${model.role === 'reference' ? ' <small>(reference)</small>' : ''}</td>
+<td>${swatch(model, colors)}<code>${escapeHtml(model.id)}</code>${model.role === 'reference' ? ' <small>(reference)</small>' : ''}${model.harmful ? ' <small><b>harmful</b></small>' : ''}</td>
 <td>${fixed(model.teacherScore)}</td>
+<td>${fixed(model.alignment?.mean ?? null)}</td>
+<td>${model.alignment ? `${fixed(model.alignment.ci95[0])}–${fixed(model.alignment.ci95[1])}` : '—'}</td>
 <td>${fixed(v.mean)}</td>
 <td>${fixed(v.ci95[0])}–${fixed(v.ci95[1])}</td>
 <td>${fixed(v.median)}</td>
 <td>${percent(v.flatFraction)}</td>
 <td>${percent(model.accuracy.onPolicy, 1)}</td>
+<td>${percent(model.accuracy.onPolicyDecisive, 1)}</td>
 <td>${percent(model.accuracy.offPolicy, 1)}</td>
 <td>${fixed(model.accuracy.kendallTau)}</td>
 <td>${model.groups}</td>
@@ -153,16 +160,19 @@ function rankingSection(report: SelectionReport, colors: ColorAssignment): strin
   });
   return `<section data-section="ranking">
 <h2>Ranking</h2>
-<p class="lead">Candidates ranked by teacher score. The highlighted row is the selected teacher.</p>
+<p class="lead">Candidates ranked by teacher score, harmful candidates last. The highlighted row is the selected teacher.</p>
 <div class="table-wrap"><table>
 <thead><tr>
 <th>Rank</th><th>Model</th>
 <th>Teacher score<small>higher is better</small></th>
+<th>Alignment<small>covariance with reference</small></th>
+<th>95% CI<small>bootstrap</small></th>
 <th>Induced variance<small>mean, unitless</small></th>
 <th>95% CI<small>bootstrap</small></th>
 <th>Median<small>unitless</small></th>
 <th>Flat prompts<small>share</small></th>
 <th>On-policy accuracy<small>vs reference</small></th>
+<th>Decisive accuracy<small>pairs the reference orders</small></th>
 <th>Off-policy accuracy<small>preference set</small></th>
 <th>Kendall τ<small>−1 to 1</small></th>
 <th>Groups<small>measured</small></th>
@@ -174,8 +184,10 @@ ${rows.join('\n')}
 <dl class="glossary">
 <dt>Induced variance</dt><dd>variance of the RM's rewards over the policy's own completions for a prompt, divided by the RM's calibration variance (unitless), averaged over prompts. Higher means a steeper objective and faster training.</dd>
 <dt>Flat prompts</dt><dd>share of prompts whose normalized variance is at or below ${report.flatThreshold}: there the RM gives the policy almost no gradient.</dd>
-<dt>Accuracy</dt><dd>share of completion pairs the RM orders like the reference (on-policy: the policy's own samples; off-policy: a fixed preference set). — means not measured.</dd>
-<dt>Teacher score</dt><dd>${report.teacherWeights.variance} × mean normalized variance + ${report.teacherWeights.accuracy} × accuracy (on-policy, or the mean of on- and off-policy when both exist); the variance alone when no accuracy is measured.</dd>
+<dt>Alignment</dt><dd>mean over prompts of the covariance between the RM's normalized rewards and the reference's on the policy's own completions: to first order, the reference-reward gain of one policy-gradient step on the RM. Large only when the RM both spreads the samples and orders them like the reference; negative when it teaches against the reference.</dd>
+<dt>Accuracy</dt><dd>share of completion pairs the RM orders like the reference (on-policy: the policy's own samples, a tie agreeing only with a tie; decisive: only the pairs the reference does not tie; off-policy: a fixed preference set). — means not measured.</dd>
+<dt>Harmful</dt><dd>the RM orders fewer than half of the pairs that both it and the reference order the way the reference does, or its whole alignment interval lies below 0: it would teach the policy against the reference. Never selected.</dd>
+<dt>Teacher score</dt><dd>${escapeHtml(teacherScoreDescription(report))}.</dd>
 </dl>
 </section>`;
 }

@@ -38,8 +38,8 @@ export async function readReportCalibrations(path: string): Promise<Map<string, 
     if (typeof mean !== 'number' || !Number.isFinite(mean)) {
       throw new InvalidInputError(`${path}: field \`${field}.calibration.mean\` (model \`${entry.id}\`): expected a finite number, got ${JSON.stringify(mean)}`, { file: path, field: `${field}.calibration.mean`, modelId: entry.id });
     }
-    if (typeof std !== 'number' || !(std > 0) || !Number.isFinite(std)) {
-      throw new InvalidInputError(`${path}: field \`${field}.calibration.std\` (model \`${entry.id}\`): expected a positive finite number, got ${JSON.stringify(std)}`, { file: path, field: `${field}.calibration.std`, modelId: entry.id });
+    if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) {
+      throw new InvalidInputError(`${path}: field \`${field}.calibration.std\` (model \`${entry.id}\`): expected a finite number >= 0 (0 for a constant RM), got ${JSON.stringify(std)}`, { file: path, field: `${field}.calibration.std`, modelId: entry.id });
     }
     calibrations.set(entry.id, { mean, std, ...(scheme === 'group' ? { scheme: 'group' as const } : {}) });
   });

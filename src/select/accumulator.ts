@@ -1,11 +1,12 @@
 /**
  * Streams rollout records into everything a selection report needs, one group at a time, so a file of any size
- * is measured in one pass. Memory per group is only the per-group output (raw variance and accuracy per RM, as
- * Float64Array): pooled moments are Welford running sums, and normalized variances are derived at the end because
+ * is measured in one pass. Memory per group is only the per-group output (raw variance, accuracy and covariance
+ * with the reference per RM, as Float64Array, kept for the paired bootstrap): pooled moments are Welford running sums, and normalized variances are derived at the end because
  * normalization is affine (Var(r~) = Var(r) / s^2).
  */
 import type { PreferenceRecord, RolloutGroup } from '../spec/rollout.js';
-import { accuracyFromCounts, kendallTauFromCounts, pairCounts, prefersChosen } from '../stats/accuracy.js';
+import { accuracyFromCounts, decisiveAccuracyFromCounts, kendallTauFromCounts, pairCounts, prefersChosen } from '../stats/accuracy.js';
+import { groupCovariance } from '../stats/alignment.js';
 import { groupMoments, RunningMoments } from '../stats/moments.js';
 
 /** A growable Float64Array. */
@@ -33,11 +34,23 @@ export class ModelTally {
   readonly pooled = new RunningMoments();
   /** Raw per-group variance of each group with n >= 2 that this RM scored. */
   readonly groupVariances = new FloatSeries();
+  /**
+   * Per group with a reference and n >= 2, in file order (paired with `groupVariances` when the RM scored every
+   * group): on-policy accuracy, and the raw covariance with the reference (normalized at the end, like variance).
+   */
+  readonly groupAccuracies = new FloatSeries();
+  readonly groupCovariances = new FloatSeries();
   /** Sum and count of on-policy pairwise accuracy and Kendall tau against the reference. */
   accuracySum = 0;
   accuracyGroups = 0;
   tauSum = 0;
   tauGroups = 0;
+  /** Sum and count of decisive accuracy (groups with at least one pair the reference orders). */
+  decisiveSum = 0;
+  decisiveGroups = 0;
+  /** Pairs, over all groups, that both this RM and the reference order: the same way, and opposite ways. */
+  concordantPairs = 0;
+  discordantPairs = 0;
   /** Off-policy preference pairs. */
   preferenceCorrect = 0;
   preferencePairs = 0;
@@ -85,8 +98,18 @@ export class SelectionAccumulator {
       tally.groupVariances.push(moments.m2 / (moments.count - 1));
       if (reference && id !== this.options.reference) {
         const counts = pairCounts(rewards, reference);
-        tally.accuracySum += accuracyFromCounts(counts);
+        const accuracy = accuracyFromCounts(counts);
+        tally.accuracySum += accuracy;
         tally.accuracyGroups++;
+        tally.groupAccuracies.push(accuracy);
+        tally.groupCovariances.push(groupCovariance(rewards, reference));
+        tally.concordantPairs += counts.concordant;
+        tally.discordantPairs += counts.discordant;
+        const decisive = decisiveAccuracyFromCounts(counts);
+        if (!Number.isNaN(decisive)) {
+          tally.decisiveSum += decisive;
+          tally.decisiveGroups++;
+        }
         const tau = kendallTauFromCounts(counts);
         if (!Number.isNaN(tau)) {
           tally.tauSum += tau;

@@ -4,16 +4,22 @@
  * fields, never rename them.
  */
 import { CalibrationError, InvalidInputError } from '../spec/errors.js';
+import { normalizedCovariance } from '../stats/alignment.js';
 import { bootstrapMeanIntervals } from '../stats/bootstrap.js';
-import { type Calibration, type CalibrationScheme, calibrate } from '../stats/calibration.js';
+import { type Calibration, type CalibrationScheme, calibrateOrConstant } from '../stats/calibration.js';
 import { DEFAULT_FLAT_THRESHOLD, mean, summarizeVariances, type VarianceSummary } from '../stats/summary.js';
 import { normalizedVariance } from '../stats/variance.js';
 import type { ModelTally, SelectionAccumulator } from './accumulator.js';
+import { selectionMargin } from './margin.js';
 import {
   DEFAULT_TEACHER_WEIGHTS,
-  combinedAccuracy,
+  harmReason,
+  type HarmReason,
   rankByTeacherScore,
-  teacherScore,
+  resolveTeacherScoreKind,
+  type ResolvedTeacherScoreKind,
+  type TeacherScoreKind,
+  teacherScoreOf,
   type TeacherWeights,
 } from './teacher.js';
 
@@ -30,14 +36,36 @@ export interface ModelReport {
   readonly rawVariance: { readonly mean: number };
   readonly accuracy: {
     readonly onPolicy: number | null;
+    /** Over only the pairs the reference orders (an RM tie is a miss); null where the reference ties every pair. */
+    readonly onPolicyDecisive: number | null;
     readonly offPolicy: number | null;
     /** Mean per-group Kendall tau-b against the reference (an extra, finer-grained than accuracy). */
     readonly kendallTau: number | null;
+    /** Share of the pairs both this RM and the reference order that it orders the same way (the harm rule's number). */
+    readonly orderAgreement: number | null;
     /** Preference pairs behind offPolicy. */
     readonly preferencePairs: number;
   };
+  /** Mean per-group covariance of the normalized reward with the reference's; null without a reference. */
+  readonly alignment: { readonly mean: number | null; readonly ci95: readonly [number | null, number | null] } | null;
   readonly teacherScore: number | null;
+  /** Teaches the policy against the reference: ranked after every other candidate, never selected. */
+  readonly harmful: boolean;
+  readonly harmReason: HarmReason | null;
   readonly rank: number | null;
+}
+
+/** The selected RM against the runner-up, on the same resampled groups. */
+export interface SelectionMargin {
+  readonly runnerUp: string;
+  /** Selected teacher score minus the runner-up's. */
+  readonly difference: number;
+  /** Paired bootstrap 95% interval of the difference (null when the two were not measured on the same groups). */
+  readonly ci95: readonly [number, number] | null;
+  /** The interval excludes 0. */
+  readonly distinguishable: boolean;
+  /** Groups at which the interval would, at the same spread, just exclude 0 (null when it already does or cannot). */
+  readonly groupsToSeparate: number | null;
 }
 
 export interface SelectionReport {
@@ -47,10 +75,14 @@ export interface SelectionReport {
   /** Groups with fewer than two completions: no variance, skipped and counted. */
   readonly skippedGroups: number;
   readonly reference: string | null;
-  /** The rank-1 candidate, or null when there is none. */
+  /** The best-ranked candidate that is not harmful, or null when there is none. */
   readonly selected: string | null;
   readonly models: ModelReport[];
+  /** The teacher score used, with `auto` resolved. */
+  readonly teacherScoreKind: ResolvedTeacherScoreKind;
+  readonly margin: SelectionMargin | null;
   readonly flatThreshold: number;
+  /** Weights of the `paper` kind (recorded whatever the kind). */
   readonly teacherWeights: TeacherWeights;
   /** Where the calibrations came from: "rollouts" (this file) or the path of the report they were reused from. */
   readonly calibrationSource: string;
@@ -67,6 +99,8 @@ export interface ReportOptions {
   readonly calibrationScheme?: CalibrationScheme;
   readonly flatThreshold?: number;
   readonly weights?: TeacherWeights;
+  /** @default 'auto' (alignment with a reference; docs/concepts.md) */
+  readonly teacherScore?: TeacherScoreKind;
   readonly bootstrapResamples?: number;
   readonly seed?: number;
   /** The rollouts file, for error messages. */
@@ -93,8 +127,13 @@ export interface PreparedSelection {
   readonly calibrations: readonly Calibration[];
   /** Per-group normalized variances, one series per model, in `tallies` order. */
   readonly normalized: readonly Float64Array[];
-  /** The bootstrap batches: all series at once when every model was measured on the same groups (a paired
-   * bootstrap, the usual case), else one series per batch. */
+  /** Per-group normalized covariance with the reference, one series per model (empty without a reference). */
+  readonly alignments: readonly Float64Array[];
+  /**
+   * The bootstrap batches, each a list of series resampled together: every variance series, then every non-empty
+   * alignment series, in one batch when all were measured on the same groups (a paired bootstrap, the usual case),
+   * else one series per batch. `intervalSlots` says where each series' interval lands.
+   */
   readonly bootstrapBatches: ReadonlyArray<readonly Float64Array[]>;
 }
 
@@ -129,7 +168,7 @@ export function prepareSelection(accumulator: SelectionAccumulator, options: Rep
         { modelId: tally.id },
       );
     }
-    return reused ?? calibrate(tally.id, { pooled: tally.pooled, meanGroupVariance: mean(tally.groupVariances.view()) }, options.calibrationScheme);
+    return reused ?? calibrateOrConstant(tally.id, { pooled: tally.pooled, meanGroupVariance: mean(tally.groupVariances.view()) }, options.calibrationScheme);
   });
 
   const normalized = tallies.map((tally, index) => {
@@ -138,28 +177,58 @@ export function prepareSelection(accumulator: SelectionAccumulator, options: Rep
     for (let i = 0; i < raw.length; i++) out[i] = normalizedVariance(raw[i], calibrations[index].std);
     return out;
   });
+  const referenceIndex = reference === null ? -1 : tallies.findIndex((tally) => tally.id === reference);
+  const referenceStd = referenceIndex < 0 ? 0 : calibrations[referenceIndex].std;
+  const alignments = tallies.map((tally, index) => {
+    const raw = tally.groupCovariances.view();
+    const out = new Float64Array(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = normalizedCovariance(raw[i], calibrations[index].std, referenceStd);
+    return out;
+  });
 
-  const sameGroups = normalized.every((series) => series.length === normalized[0].length);
-  const bootstrapBatches = sameGroups ? [normalized] : normalized.map((series) => [series]);
-  return { accumulator, options, tallies, calibrations, normalized, bootstrapBatches };
+  // Paired only when every series covers every measurable group (then the i-th entry of each is the same group).
+  const measurable = accumulator.groups - accumulator.skippedGroups;
+  const series = [...normalized, ...alignments.filter((values) => values.length > 0)];
+  const sameGroups = series.every((values) => values.length === measurable);
+  const bootstrapBatches = sameGroups ? [series] : series.map((values) => [values]);
+  return { accumulator, options, tallies, calibrations, normalized, alignments, bootstrapBatches };
 }
 
 /** Completes a prepared selection with the intervals of each bootstrap batch (in batch order). */
 export function finishSelection(prepared: PreparedSelection, batchIntervals: ReadonlyArray<ReadonlyArray<[number, number]>>): SelectionDetails {
-  const { accumulator, options, tallies, calibrations, normalized } = prepared;
+  const { accumulator, options, tallies, calibrations, normalized, alignments } = prepared;
   const reference = options.reference ?? null;
   const flatThreshold = options.flatThreshold ?? DEFAULT_FLAT_THRESHOLD;
   const weights = options.weights ?? DEFAULT_TEACHER_WEIGHTS;
   const resamples = options.bootstrapResamples ?? 1000;
   const seed = options.seed ?? 0;
   const intervals = batchIntervals.flat();
+  let alignmentSlot = tallies.length;
+  const alignmentIntervals = alignments.map((values) => (values.length > 0 ? intervals[alignmentSlot++] : null));
+  const kind = resolveTeacherScoreKind(options.teacherScore ?? 'auto', {
+    reference: reference !== null,
+    preferences: tallies.some((tally) => tally.id !== reference && tally.preferencePairs > 0),
+  });
 
   const models = tallies.map((tally, index): Omit<ModelReport, 'rank'> => {
     const isReference = tally.id === reference;
     const variance = summarizeVariances(normalized[index], intervals[index], flatThreshold);
     const onPolicy = !isReference && tally.accuracyGroups > 0 ? tally.accuracySum / tally.accuracyGroups : null;
+    const onPolicyDecisive = !isReference && tally.decisiveGroups > 0 ? tally.decisiveSum / tally.decisiveGroups : null;
     const offPolicy = tally.preferencePairs > 0 ? tally.preferenceCorrect / tally.preferencePairs : null;
     const kendallTau = !isReference && tally.tauGroups > 0 ? tally.tauSum / tally.tauGroups : null;
+    const decided = tally.concordantPairs + tally.discordantPairs;
+    const orderAgreement = !isReference && decided > 0 ? tally.concordantPairs / decided : null;
+    const alignmentInterval = alignmentIntervals[index];
+    const alignment = reference === null || isReference
+      ? null
+      : { mean: orNull(alignments[index].length > 0 ? mean(alignments[index]) : Number.NaN), ci95: [orNull(alignmentInterval?.[0] ?? Number.NaN), orNull(alignmentInterval?.[1] ?? Number.NaN)] as const };
+    const score = isReference
+      ? null
+      : teacherScoreOf(kind, { variance: variance.mean, onPolicyAccuracy: onPolicy, offPolicyAccuracy: offPolicy, alignment: alignment?.mean ?? null }, weights);
+    const harm = isReference
+      ? null
+      : harmReason({ concordant: tally.concordantPairs, discordant: tally.discordantPairs, alignmentUpper: alignment?.ci95[1] ?? null, offPolicyAccuracy: offPolicy }, reference !== null);
     return {
       id: tally.id,
       role: isReference ? 'reference' : 'candidate',
@@ -167,22 +236,33 @@ export function finishSelection(prepared: PreparedSelection, batchIntervals: Rea
       groups: tally.groupVariances.length,
       variance,
       rawVariance: { mean: mean(tally.groupVariances.view()) },
-      accuracy: { onPolicy, offPolicy, kendallTau, preferencePairs: tally.preferencePairs },
-      teacherScore: isReference || Number.isNaN(variance.mean) ? null : teacherScore(variance.mean, combinedAccuracy(onPolicy, offPolicy), weights),
+      accuracy: { onPolicy, onPolicyDecisive, offPolicy, kendallTau, orderAgreement, preferencePairs: tally.preferencePairs },
+      alignment,
+      teacherScore: score === null || Number.isNaN(score) ? null : score,
+      harmful: harm !== null,
+      harmReason: harm,
     };
   });
 
   const ranked = rankByTeacherScore(models.filter((model) => model.role === 'candidate' && model.teacherScore !== null));
   const rankOf = new Map(ranked.map((model, index) => [model.id, index + 1]));
   const ordered = [...ranked, ...models.filter((model) => !rankOf.has(model.id))];
+  const selectable = ranked.filter((model) => !model.harmful);
+  const selectedIndex = selectable.length > 0 ? tallies.findIndex((tally) => tally.id === selectable[0].id) : -1;
+  const runnerUpIndex = selectable.length > 1 ? tallies.findIndex((tally) => tally.id === selectable[1].id) : -1;
+  const margin = selectedIndex < 0 || runnerUpIndex < 0
+    ? null
+    : selectionMargin({ kind, weights, resamples, seed, tallies, normalized, alignments, models, selected: selectedIndex, runnerUp: runnerUpIndex, measurableGroups: accumulator.groups - accumulator.skippedGroups });
 
   const report: SelectionReport = {
     version: REPORT_VERSION,
     groups: accumulator.groups,
     skippedGroups: accumulator.skippedGroups,
     reference,
-    selected: ranked[0]?.id ?? null,
+    selected: selectable[0]?.id ?? null,
     models: ordered.map((model) => sanitize({ ...model, rank: rankOf.get(model.id) ?? null })),
+    teacherScoreKind: kind,
+    margin,
     flatThreshold,
     teacherWeights: weights,
     calibrationSource: options.calibrations ? (options.calibrationSource ?? 'calibration report') : 'rollouts',

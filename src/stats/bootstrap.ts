@@ -133,3 +133,36 @@ export function bootstrapMeanIntervals(
 export function bootstrapMeanInterval(values: ArrayLike<number>, options: BootstrapOptions = {}): [number, number] {
   return bootstrapMeanIntervals([values], options)[0];
 }
+
+/**
+ * Paired percentile bootstrap of any statistic of several series' means: every resample draws one set of group
+ * indices for all series (same chunks and seeds as `bootstrapMeanIntervals`), and `statistic` maps that resample's
+ * means (one per series, in order) to a number. Used for the interval of a difference of teacher scores between
+ * two RMs measured on the same groups. [NaN, NaN] with no groups.
+ */
+export function bootstrapStatisticInterval(
+  series: ReadonlyArray<ArrayLike<number>>,
+  statistic: (means: Float64Array) => number,
+  options: BootstrapOptions = {},
+): [number, number] {
+  const resamples = options.resamples ?? 1000;
+  const seed = options.seed ?? 0;
+  const n = series.length === 0 ? 0 : series[0].length;
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const blocks = interleaveSeries(series);
+  const values = new Float64Array(resamples);
+  const means = new Float64Array(series.length);
+  let offset = 0;
+  for (let chunk = 0; chunk < bootstrapChunkCount(resamples); chunk++) {
+    const chunkMeans = bootstrapChunkMeans(blocks, series.length, n, chunk, { seed, resamples });
+    const count = chunkMeans[0]?.length ?? 0;
+    for (let b = 0; b < count; b++) {
+      for (let s = 0; s < series.length; s++) means[s] = chunkMeans[s][b];
+      values[offset++] = statistic(means);
+    }
+  }
+  const finite = values.subarray(0, offset).filter(Number.isFinite).sort();
+  if (finite.length === 0) return [Number.NaN, Number.NaN];
+  const tail = (1 - (options.level ?? 0.95)) / 2;
+  return [quantileSorted(finite, tail), quantileSorted(finite, 1 - tail)];
+}

@@ -44,14 +44,16 @@ describe('renderReportHtml on the Table 1 pipeline', () => {
     const noisy = input.report.models.find((model) => model.id === 'noisy')!;
     const cells = [...rows[0].matchAll(/<td>(.*?)<\/td>/gs)].map((match) => match[1].replace(/<[^>]+>/g, ''));
     expect(cells).toEqual([
-      '1', 'noisy', noisy.teacherScore!.toFixed(3), noisy.variance.mean.toFixed(3),
+      '1', 'noisy', noisy.teacherScore!.toFixed(3), noisy.alignment!.mean!.toFixed(3),
+      `${noisy.alignment!.ci95[0]!.toFixed(3)}–${noisy.alignment!.ci95[1]!.toFixed(3)}`, noisy.variance.mean.toFixed(3),
       `${noisy.variance.ci95[0].toFixed(3)}–${noisy.variance.ci95[1].toFixed(3)}`, noisy.variance.median.toFixed(3),
-      `${(noisy.variance.flatFraction * 100).toFixed(0)}%`, `${(noisy.accuracy.onPolicy! * 100).toFixed(1)}%`, '—',
+      `${(noisy.variance.flatFraction * 100).toFixed(0)}%`, `${(noisy.accuracy.onPolicy! * 100).toFixed(1)}%`,
+      `${(noisy.accuracy.onPolicyDecisive! * 100).toFixed(1)}%`, '—',
       noisy.accuracy.kendallTau!.toFixed(3), '200',
     ]);
     expect(ranking).toMatch(/<tr class="selected">\n<td>1<\/td>/);
     expect(ranking).toMatch(/<tr class="reference">\n<td>ref<\/td>/);
-    for (const header of ['Teacher score', 'Induced variance<small>mean, unitless</small>', '95% CI', 'Flat prompts', 'On-policy accuracy', 'Off-policy accuracy', 'Kendall τ']) {
+    for (const header of ['Teacher score', 'Alignment', 'Induced variance<small>mean, unitless</small>', '95% CI', 'Flat prompts', 'On-policy accuracy', 'Decisive accuracy', 'Off-policy accuracy', 'Kendall τ']) {
       expect(ranking).toContain(header);
     }
   });

@@ -71,7 +71,12 @@ describe('selection report statistics', () => {
     expectClose(model(r, 'b').variance.mean!, perGroup.reduce((x, y) => x + y, 0) / perGroup.length, 1e-10);
     const accuracy = groups.map((g) => pairwiseAccuracy(g.scores!.a, g.scores!.gold));
     expectClose(model(r, 'a').accuracy.onPolicy!, accuracy.reduce((x, y) => x + y, 0) / accuracy.length, 1e-12);
-    expectClose(model(r, 'a').teacherScore!, 0.5 * model(r, 'a').variance.mean! + 0.5 * model(r, 'a').accuracy.onPolicy!, 1e-12);
+    // The default teacher score with a reference is the alignment; the paper's measure stays selectable.
+    expect(r.teacherScoreKind).toBe('alignment');
+    expect(model(r, 'a').teacherScore).toBe(model(r, 'a').alignment!.mean);
+    const paper = report(groups, 'gold', { teacherScore: 'paper' });
+    expect(paper.teacherScoreKind).toBe('paper');
+    expectClose(model(paper, 'a').teacherScore!, 0.5 * model(paper, 'a').variance.mean! + 0.5 * model(paper, 'a').accuracy.onPolicy!, 1e-12);
   });
 
   it('reproduces the paper\'s Table 1 pattern: perfectly accurate but flat ranks below a noisier, higher-variance RM', () => {
@@ -112,10 +117,17 @@ describe('selection report statistics', () => {
     expect(model(r, 'a').groups).toBe(10);
   });
 
-  it('an RM constant everywhere is a CalibrationError naming it', () => {
+  it('an RM constant everywhere is ranked, not an error: no scale, variance 0, flat everywhere, alignment 0', () => {
     const groups = randomGroups(6).map((g) => ({ ...g, scores: { ...g.scores!, dead: g.completions.map(() => 0.5) } }));
-    expect(() => report(groups, 'gold')).toThrowError(CalibrationError);
-    expect(() => report(groups, 'gold')).toThrowError(/`dead`/);
+    const r = report(groups, 'gold');
+    const dead = model(r, 'dead');
+    expect(dead.calibration).toEqual({ mean: 0.5, std: 0 });
+    expect(dead.variance.mean).toBe(0);
+    expect(dead.variance.flatFraction).toBe(1);
+    expect(dead.alignment!.mean).toBe(0);
+    expect(dead.harmful).toBe(false);
+    expect(dead.rank).not.toBeNull();
+    expect(model(r, 'a').rank).toBeLessThan(dead.rank!);
   });
 
   it('a reference that is not in the file is an error naming it and the models found', () => {

@@ -1,5 +1,5 @@
 /**
- * `reward-router report --rollouts FILE [--reference ID] [--calibration FILE] [--flat-threshold X] --out DIR`
+ * `reward-router report --rollouts FILE [--reference ID] [--teacher-score KIND] [--calibration FILE] [--flat-threshold X] --out DIR`
  * Measures every RM in the rollouts and writes DIR/report.json, DIR/report.md and DIR/report.html, each atomically.
  */
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { readReportCalibrations, writeReportJson } from '../../report/json.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { measureRolloutsDetailed } from '../../select/measure.js';
-import { validateTeacherWeights } from '../../select/teacher.js';
+import { TEACHER_SCORE_KINDS, type TeacherScoreKind, validateTeacherWeights } from '../../select/teacher.js';
 import type { CalibrationScheme } from '../../stats/calibration.js';
 import { createProgress } from '../progress.js';
 import { UsageError } from '../usage-error.js';
@@ -24,6 +24,7 @@ export interface ReportCommandOptions {
   readonly flatThreshold?: string;
   readonly varianceWeight?: string;
   readonly accuracyWeight?: string;
+  readonly teacherScore?: string;
   readonly bootstrap?: string;
   readonly seed?: string;
   readonly quiet?: boolean;
@@ -36,6 +37,13 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
   }
   if (options.calibration && options.calibrationScheme) {
     throw new UsageError('`--calibration-scheme` cannot be combined with `--calibration` (the reused calibrations keep their scheme)');
+  }
+  const teacherScore = options.teacherScore ?? 'auto';
+  if (!(TEACHER_SCORE_KINDS as readonly string[]).includes(teacherScore)) {
+    throw new UsageError(`Expected \`--teacher-score\` to be one of ${TEACHER_SCORE_KINDS.map((kind) => `"${kind}"`).join(', ')}, got \`${teacherScore}\``);
+  }
+  if (teacherScore === 'alignment' && !options.reference) {
+    throw new UsageError('`--teacher-score alignment` needs `--reference ID` (the model the alignment is measured against)');
   }
   const weights = validateTeacherWeights({
     variance: nonNegativeNumber('--variance-weight', options.varianceWeight, 0.5),
@@ -50,6 +58,7 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     preferenceFiles: options.preferences,
     flatThreshold: nonNegativeNumber('--flat-threshold', options.flatThreshold, undefined),
     weights,
+    teacherScore: teacherScore as TeacherScoreKind,
     bootstrapResamples: positiveInteger('--bootstrap', options.bootstrap, 1000),
     seed: nonNegativeNumber('--seed', options.seed, 0),
     onProgress: (records) => progress.update(records),
@@ -63,7 +72,8 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
   await writeReportHtml(files[2], { report, groupVariances });
   for (const writer of extraReportWriters) files.push(await writer(report, options.out));
   if (!options.quiet) {
-    process.stdout.write(`selected: ${report.selected ?? 'none'}\n${files.map((file) => `wrote ${file}`).join('\n')}\n`);
+    const none = report.selected === null && report.models.some((model) => model.harmful) ? 'none (every candidate is harmful: see report.md)' : 'none';
+    process.stdout.write(`selected: ${report.selected ?? none}\n${files.map((file) => `wrote ${file}`).join('\n')}\n`);
   }
   return { files };
 }
@@ -82,8 +92,9 @@ export function register(program: Command): void {
     .option('--calibration-scheme <scheme>', 'pooled (default, App. F.1) or group (App. E.1)')
     .option('--preferences <file...>', 'RewardBench-style preference files (prompt, chosen, rejected, scores)')
     .option('--flat-threshold <x>', 'normalized variance at or below which a prompt counts as flat (default 0.01)')
-    .option('--variance-weight <w>', 'teacher score weight of the variance (default 0.5)')
-    .option('--accuracy-weight <w>', 'teacher score weight of the accuracy (default 0.5)')
+    .option('--teacher-score <kind>', 'auto (default: alignment with a reference, else sqrt(variance) x (2 x off-policy accuracy - 1) with preference pairs, else variance), alignment, paper, variance or accuracy')
+    .option('--variance-weight <w>', 'paper teacher score: weight of the variance (default 0.5)')
+    .option('--accuracy-weight <w>', 'paper teacher score: weight of the accuracy (default 0.5)')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% interval (default 1000)')
     .option('--seed <n>', 'bootstrap seed (default 0)')
     .option('--quiet', 'print nothing but errors')

@@ -1,14 +1,14 @@
 /** The named testbed experiments, each `(options) => Promise<JSON result>`, and their Markdown summaries. */
 import { routerComparison, routerComparisonMarkdown, type RouterComparisonResult } from './router-comparison.js';
 import { sentiment, sentimentMarkdown, type SentimentResult } from './sentiment.js';
-import { table2, table2Markdown, type Table2Result } from './table2.js';
+import { table2, table2Markdown, type Table2Result, table2Seeds, table2SeedsMarkdown, type Table2SeedsResult } from './table2.js';
 import { theorem1, theorem1Markdown, type Theorem1Result } from './theorem1.js';
 import { theorem2, theorem2Markdown, type Theorem2Result } from './theorem2.js';
 import { theorem3, theorem3Markdown, type Theorem3Result } from './theorem3.js';
 
-export type ExperimentResult = Theorem1Result | Theorem2Result | Theorem3Result | Table2Result | SentimentResult | RouterComparisonResult;
+export type ExperimentResult = Theorem1Result | Theorem2Result | Theorem3Result | Table2Result | Table2SeedsResult | SentimentResult | RouterComparisonResult;
 
-export const EXPERIMENT_NAMES = ['theorem1', 'theorem2', 'theorem3', 'table2', 'sentiment', 'router'] as const;
+export const EXPERIMENT_NAMES = ['theorem1', 'theorem2', 'theorem3', 'table2', 'table2-seeds', 'sentiment', 'router'] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 export function isExperimentName(name: string): name is ExperimentName {
@@ -26,6 +26,9 @@ export async function runExperiment(name: ExperimentName, options: { readonly se
       return theorem3(options);
     case 'table2':
       return table2(options);
+    case 'table2-seeds':
+      // Seeds 1-6 always (the point is several seeds); --seed does not apply.
+      return table2Seeds();
     case 'sentiment':
       return sentiment(options);
     case 'router':
@@ -43,6 +46,8 @@ export function experimentMarkdown(result: ExperimentResult): string {
       return theorem3Markdown(result);
     case 'table2':
       return table2Markdown(result);
+    case 'table2-seeds':
+      return table2SeedsMarkdown(result);
     case 'sentiment':
       return sentimentMarkdown(result);
     case 'router':
@@ -50,4 +55,4 @@ export function experimentMarkdown(result: ExperimentResult): string {
   }
 }
 
-export { routerComparison, sentiment, table2, theorem1, theorem2, theorem3 };
+export { routerComparison, sentiment, table2, table2Seeds, theorem1, theorem2, theorem3 };

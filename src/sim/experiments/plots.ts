@@ -98,6 +98,27 @@ export function experimentPlots(result: ExperimentResult): ExperimentPlot[] {
         } as TopLevelSpec,
       }];
     }
+    case 'table2-seeds': {
+      // Each measure's Pearson correlation with the gold increase, per horizon: mean over seeds, with the worst seed.
+      const measures = ['alignment', 'varianceAndOnPolicyAccuracy', 'variance', 'onPolicyAccuracy'] as const;
+      const labels = { alignment: 'alignment (default)', varianceAndOnPolicyAccuracy: '0.5 variance + 0.5 accuracy (paper)', variance: 'variance', onPolicyAccuracy: 'on-policy accuracy' };
+      const values = result.summary.flatMap(({ horizon, measures: byMeasure }) =>
+        measures.map((measure) => ({ horizon, measure: labels[measure], mean: byMeasure[measure].gold.pearsonMean, worst: byMeasure[measure].gold.pearsonMin })),
+      );
+      return [{
+        name: 'table2-seeds-gold-pearson',
+        title: `Table 2 over seeds ${result.seeds.join(', ')}: Pearson with the gold increase by horizon (points: mean; ticks: worst seed)`,
+        spec: {
+          ...BASE,
+          width: 420,
+          data: { values },
+          layer: [
+            { mark: { type: 'line', point: true }, encoding: { x: { field: 'horizon', type: 'ordinal', title: 'RLOO steps' }, y: { field: 'mean', type: 'quantitative', title: 'Pearson with gold increase', scale: { domain: [-0.2, 1] } }, color: { field: 'measure', type: 'nominal', title: null } } },
+            { mark: { type: 'tick', thickness: 2 }, encoding: { x: { field: 'horizon', type: 'ordinal' }, y: { field: 'worst', type: 'quantitative' }, color: { field: 'measure', type: 'nominal', title: null } } },
+          ],
+        } as TopLevelSpec,
+      }];
+    }
     case 'sentiment':
       return [{
         name: 'sentiment-gold-increase',
