@@ -329,3 +329,17 @@ describe('harm, close calls and explanations', () => {
     expect(r.selected).toBe('a');
   });
 });
+
+describe('the worked example of docs/concepts.md', () => {
+  it('has the alignments computed there by hand (numpy: 0.78149, -0.41552) and A first', () => {
+    const r = report([
+      { prompt_id: 'p1', prompt: '', completions: ['a', 'b', 'c'], scores: { gold: [0.1, 0.8, 0.3], A: [0.2, 0.9, 0.4], B: [2.0, 2.1, 2.05] } },
+      { prompt_id: 'p2', prompt: '', completions: ['a', 'b', 'c'], scores: { gold: [0.6, 0.2, 0.9], A: [0.5, 0.6, 0.55], B: [-1.0, 3.0, 1.0] } },
+    ], { reference: 'gold' });
+    expect(byId(r, 'A').alignment!.mean!).toBeCloseTo(0.781492284, 8);
+    expect(byId(r, 'B').alignment!.mean!).toBeCloseTo(-0.415516871, 8);
+    expect(byId(r, 'B').accuracy.orderAgreement).toBeCloseTo(4 / 6, 12);
+    expect(byId(r, 'B').harmful).toBe(false);
+    expect(r.selected).toBe('A');
+  });
+});

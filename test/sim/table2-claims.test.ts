@@ -36,6 +36,7 @@ describe('Table 2 over seeds 1-6 (the claims of docs/results.md)', async () => {
       return last.onPolicyAccuracy.gold.pearson >= last.alignment.gold.pearson;
     });
     expect(accuracyWins.length).toBeGreaterThanOrEqual(1);
+    expect(at(100).offPolicyAccuracy.gold.pearsonMean).toBeGreaterThan(at(100).alignment.gold.pearsonMean);
   });
 
   it('the RM that over-rewards a rare bad output ranks in the top half by alignment at step 0 but falls behind gold by 100 steps', () => {
