@@ -9,6 +9,7 @@ import { runDemo, DEMO_GOLD, type DemoResult } from '../../demo/demo.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { serializeRollout } from '../../io/rollouts.js';
 import { writeReportJson } from '../../report/json.js';
+import type { SelectionReport } from '../../select/report-model.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { measureRolloutsDetailed } from '../../select/measure.js';
 import { createProgress } from '../progress.js';
@@ -53,11 +54,16 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<{ res
     timeline: result.timeline,
   });
   await writeFileAtomic(join(out, 'demo.json'), `${JSON.stringify(result, null, 2)}\n`);
-  if (!options.quiet) process.stdout.write(`${summary(result, details.report.selected)}\nreport: ${html}\n`);
+  if (!options.quiet) process.stdout.write(`${summary(result, details.report)}\nreport: ${html}\n`);
   return { result, html };
 }
 
-function summary(result: DemoResult, selected: string | null): string {
+function summary(result: DemoResult, report: SelectionReport): string {
+  const selected = report.selected;
+  const margin = report.margin;
+  const closeCall = margin && !margin.distinguishable
+    ? ` by ${report.teacherScoreKind}, not distinguishable from \`${margin.runnerUp}\` on ${report.groups - report.skippedGroups} groups (see report.md)`
+    : ` by ${report.teacherScoreKind}`;
   const lines = [
     `Gold reward (VADER) starts at ${result.initialGold.toFixed(3)}; target ${result.goldTarget.toFixed(3)} (half-way to the best run's peak).`,
     'Steps to reach the target:',
@@ -70,7 +76,7 @@ function summary(result: DemoResult, selected: string | null): string {
     first
       ? `The router started on \`${result.mostAccurate}\` (perfectly accurate, flat) and switched to \`${first.to}\` at step ${first.step}${result.switches.length > 1 ? ` (${result.switches.length} switches in all)` : ''}.`
       : `The router stayed on \`${result.timeline[0]?.active ?? 'none'}\`.`,
-    `Selection report on the initial policy's rollouts: selected \`${selected ?? 'none'}\`.`,
+    `Selection report on the initial policy's rollouts: selected \`${selected ?? 'none'}\`${selected ? closeCall : ''}.`,
   );
   return lines.join('\n');
 }
