@@ -5,8 +5,8 @@
  * parentheses, `sqrt` and `pi`; anything else (a variable, a function call, a matrix, a unit) is not a value, so a
  * completion cannot make the verifier compute something expensive, and a result that is not a finite real number
  * fails. When the whole answer is not a value, trailing words are dropped (units: `12 apples`, `\frac{3}{4} cups`);
- * failing that, an answer that holds exactly one number (`5 m/s`) is that number; otherwise (`between 3 and 5`) it
- * fails.
+ * failing that, an answer that holds exactly one number, with only words before it and no letter right after it
+ * (`about 5 m/s`), is that number; otherwise (`between 3 and 5`, `x + 1`, `2x`) it fails.
  *
  * Tolerance: |answer - label| <= max(absolute, relative x |label|), by default relative 1e-9 (forgives floating
  * point, not a wrong digit) and absolute 1e-12 (for a label of 0).
@@ -19,7 +19,7 @@ import { LRUCache } from 'lru-cache';
 import type { MathNode } from 'mathjs';
 import type { Label } from '../../src/spec/label.js';
 import { showLabel } from '../../src/spec/label.js';
-import { extractAnswer, numbersIn } from './extract.js';
+import { extractAnswer, NUMBER_PATTERN } from './extract.js';
 import type { AnswerCheck } from './check.js';
 import { LabelError } from './label-error.js';
 import { toArithmetic } from './latex.js';
@@ -113,8 +113,13 @@ export function numericValue(parse: Parse, answer: string): number | undefined {
     const bare = evaluate(parse, withoutUnits);
     if (bare !== undefined) return bare;
   }
-  const numbers = numbersIn(arithmetic);
-  return numbers.length === 1 ? evaluate(parse, numbers[0].replace(/,/g, '')) : undefined;
+  const numbers = [...arithmetic.matchAll(NUMBER_PATTERN)];
+  if (numbers.length !== 1) return undefined;
+  const [number] = numbers;
+  const before = arithmetic.slice(0, number.index);
+  const after = arithmetic[number.index + number[0].length] ?? '';
+  if (!/^[\p{L}\s]*$/u.test(before) || /\p{L}/u.test(after)) return undefined;
+  return evaluate(parse, number[0].replace(/,/g, ''));
 }
 
 /** Whether `answer` is within `tolerance` of `expected`. */
