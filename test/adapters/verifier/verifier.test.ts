@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createVerifierModel, type VerifierOptions } from '../../../adapters/verifier/index.js';
-import { RewardRouterError, type InvalidInputError } from '../../../src/spec/errors.js';
+import { InvalidInputError, RewardRouterError } from '../../../src/spec/errors.js';
 import type { Label } from '../../../src/spec/label.js';
 import { describeRewardModelContract } from '../../contract/reward-model.contract.js';
 
@@ -179,7 +179,7 @@ describe('errors: the data or the options are wrong (never a 0)', () => {
     createVerifierModel(options)
       .score([{ prompt, completion: '\\boxed{42}', ...(label === undefined ? {} : { label }) }])
       .then(
-        (scores) => new Error(`expected an error, got ${JSON.stringify(scores)}`),
+        (scores) => new InvalidInputError(`expected an error, got ${JSON.stringify(scores)}`),
         (e: unknown) => e as InvalidInputError,
       );
 
@@ -189,7 +189,7 @@ describe('errors: the data or the options are wrong (never a 0)', () => {
     expect(missing.message).toBe(
       'Model `math` (numeric verifier) checks every completion against its label, but the completion for prompt "What is 6 x 7?" has none; give its group a `label` (or per-completion `labels`)',
     );
-    expect((missing as InvalidInputError).modelId).toBe("math");
+    expect(missing.modelId).toBe('math');
   });
 
   it('a label the check cannot use is INVALID_INPUT saying what was expected', async () => {
