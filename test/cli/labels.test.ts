@@ -11,7 +11,7 @@ import { temporaryFolder, writeJsonl } from '../helpers/files.js';
 describe('score and report with labels', () => {
   it('score fills a verifier\'s scores from the labels; report ranks the candidates against the verifier', async () => {
     const folder = await temporaryFolder('reward-router-cli-labels-');
-    const rows = Array.from({ length: 12 }, (_, i) => ({
+    const rows: Array<{ prompt_id: string; prompt: string; completions: string[]; label?: number; labels?: string[] }> = Array.from({ length: 12 }, (_, i) => ({
       prompt_id: `q${i}`,
       prompt: `What is ${i} + ${i}?`,
       completions: [`\\boxed{${2 * i}}`, `Great, wonderful, it is ${2 * i + 1}!`, `Final answer: ${2 * i}`, `Awful, sorry: ${2 * i}`],
