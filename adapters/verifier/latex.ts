@@ -75,18 +75,25 @@ function next(text: string, from: number): number {
   return at === -1 ? -1 : from + at;
 }
 
+// Characters that start any of the rewrites above; an answer without them (most plain answers) skips them all.
+const LATEX_MARKS = /[\\$%°~×÷·π−–{}]/;
+
 /** The arithmetic in a LaTeX-ish answer, ready for mathjs; undefined when its braces are malformed. */
 export function toArithmetic(answer: string): string | undefined {
   let text = answer;
+  if (!LATEX_MARKS.test(text)) return finish(text);
   for (const pattern of DROPPED) text = text.replace(pattern, ' ');
   for (const [pattern, replacement] of SYMBOLS) text = text.replace(pattern, replacement);
   text = text.replace(TEXT_COMMANDS, ' ').replace(/\\boxed\s*(?=\{)/g, '');
   const rewritten = rewriteCommands(text);
   if (rewritten === undefined) return undefined;
-  text = rewritten;
+  return finish(rewritten.replace(/\{/g, '(').replace(/\}/g, ')'));
+}
+
+/** What follows the last `=`, without thousands separators and final punctuation. */
+function finish(text: string): string {
   const equals = text.lastIndexOf('=');
-  if (equals !== -1) text = text.slice(equals + 1);
-  text = text.replace(/(\d),(?=\d{3}(?!\d))/g, '$1');
-  text = text.replace(/\{/g, '(').replace(/\}/g, ')');
-  return text.trim().replace(/[.,;:!?]+$/, '').trim();
+  let out = equals === -1 ? text : text.slice(equals + 1);
+  if (out.includes(',')) out = out.replace(/(\d),(?=\d{3}(?!\d))/g, '$1');
+  return out.trim().replace(/[.,;:!?]+$/, '').trim();
 }

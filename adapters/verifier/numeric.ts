@@ -76,9 +76,13 @@ function isArithmetic(tree: MathNode): boolean {
   return ok;
 }
 
+// The characters and words arithmetic can be written with; anything else cannot parse to plain arithmetic, so it is
+// turned away before mathjs is asked (a parse error costs a thrown exception, the dearest part of a failed answer).
+const ARITHMETIC_TEXT = /^(?:[\d\s.,+\-*/^()eE]|pi|sqrt)*$/;
+
 /** The value of one arithmetic expression, or undefined. */
 function evaluate(parse: Parse, expression: string): number | undefined {
-  if (expression.length === 0 || expression.length > MAX_NUMERIC_ANSWER_LENGTH) return undefined;
+  if (expression.length === 0 || expression.length > MAX_NUMERIC_ANSWER_LENGTH || !ARITHMETIC_TEXT.test(expression)) return undefined;
   try {
     const tree = parse(expression);
     if (!isArithmetic(tree)) return undefined;

@@ -13,7 +13,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { InvalidArgumentError } from '../spec/errors.js';
-import { labelKey } from '../spec/label.js';
+import { labelKey, type Label } from '../spec/label.js';
 import type { RewardModel, ScoreOptions, ScoreRequest } from '../spec/reward-model.js';
 import { validateScores } from './define.js';
 
@@ -35,24 +35,47 @@ export interface ScoreCacheStats {
   readonly bytes: number;
 }
 
+/** Where a labelled entry sits below its completion: the label itself (a string, number or boolean) or its key. */
+type Slot = string | number | boolean;
+
+interface EntryLabel {
+  /** The key in the last map level: a primitive label as it is (a Map tells "1" from 1), an object's labelKey. */
+  readonly slot: Slot;
+  /** Objects and arrays live in their own index, so an object's key string never meets an equal string label. */
+  readonly object: boolean;
+  /** labelKey(label), for the byte count. */
+  readonly key: string;
+}
+
 interface Entry {
   score: number;
   readonly modelId: string;
   readonly prompt: string;
   readonly completion: string;
-  /** The label's key (see labelKey) for a labelled request; absent for one without a label. */
-  readonly label?: string;
+  /** Absent for a request without a label. */
+  readonly label?: EntryLabel;
 }
 
 type Index = Map<string, Map<string, Map<string, Entry>>>;
-/** Labelled entries, one level deeper: model id -> prompt -> completion -> label key. */
-type LabelledIndex = Map<string, Map<string, Map<string, Map<string, Entry>>>>;
+/** Labelled entries, one level deeper: model id -> prompt -> completion -> label slot. */
+type LabelledIndex = Map<string, Map<string, Map<string, Map<Slot, Entry>>>>;
+
+/** The bytes an entry counts for (its label by its key's length). */
+function entryBytes(entry: Entry): number {
+  return (entry.modelId.length + entry.prompt.length + entry.completion.length + (entry.label?.key.length ?? 0)) * 2 + 8;
+}
+
+/** A request's label as the index places it (no string is built for a string, number or boolean label). */
+function placeLabel(label: Label): { readonly slot: Slot; readonly object: boolean } {
+  return typeof label === 'object' ? { slot: labelKey(label), object: true } : { slot: label, object: false };
+}
 
 const SEPARATOR = '\u0000';
 
 export class ScoreCache {
   private readonly index: Index = new Map();
   private readonly labelled: LabelledIndex = new Map();
+  private readonly labelledObjects: LabelledIndex = new Map();
   private readonly entries: LRUCache<Entry, Entry>;
   private hitCount = 0;
   private missCount = 0;
@@ -68,13 +91,14 @@ export class ScoreCache {
     this.entries = new LRUCache<Entry, Entry>({
       max: maxEntries,
       dispose: (entry) => this.unindex(entry),
-      ...(options.maxBytes !== undefined ? { maxSize: options.maxBytes, sizeCalculation: (entry: Entry) => ScoreCache.entryBytes(entry) } : {}),
+      ...(options.maxBytes !== undefined ? { maxSize: options.maxBytes, sizeCalculation: (entry: Entry) => entryBytes(entry) } : {}),
     });
   }
 
   /** The bytes one entry counts for under `maxBytes`. */
-  static entryBytes(entry: { readonly modelId: string; readonly prompt: string; readonly completion: string; readonly label?: string }): number {
-    return (entry.modelId.length + entry.prompt.length + entry.completion.length + (entry.label?.length ?? 0)) * 2 + 8;
+  static entryBytes(entry: { readonly modelId: string; readonly prompt: string; readonly completion: string; readonly label?: Label }): number {
+    const label = entry.label === undefined ? 0 : labelKey(entry.label).length;
+    return (entry.modelId.length + entry.prompt.length + entry.completion.length + label) * 2 + 8;
   }
 
   /**
@@ -89,10 +113,11 @@ export class ScoreCache {
   }
 
   get(modelId: string, request: ScoreRequest): number | undefined {
-    const entry =
-      request.label === undefined
-        ? this.index.get(modelId)?.get(request.prompt)?.get(request.completion)
-        : this.labelled.get(modelId)?.get(request.prompt)?.get(request.completion)?.get(labelKey(request.label));
+    const { label } = request;
+    let entry: Entry | undefined;
+    if (label === undefined) entry = this.index.get(modelId)?.get(request.prompt)?.get(request.completion);
+    else if (typeof label === 'object') entry = this.labelledObjects.get(modelId)?.get(request.prompt)?.get(request.completion)?.get(labelKey(label));
+    else entry = this.labelled.get(modelId)?.get(request.prompt)?.get(request.completion)?.get(label);
     if (entry === undefined) {
       this.missCount++;
       return undefined;
@@ -103,19 +128,20 @@ export class ScoreCache {
   }
 
   set(modelId: string, request: ScoreRequest, score: number): void {
-    const label = request.label === undefined ? undefined : labelKey(request.label);
-    const slots = label === undefined ? this.slots(this.index, modelId, request.prompt) : this.slots(this.labelled, modelId, request.prompt);
-    let entries: Map<string, Entry>;
-    let slot: string;
-    if (label === undefined) {
-      entries = slots as Map<string, Entry>;
+    let entries: Map<Slot, Entry>;
+    let slot: Slot;
+    let label: EntryLabel | undefined;
+    if (request.label === undefined) {
+      entries = this.slots(this.index, modelId, request.prompt) as Map<Slot, Entry>;
       slot = request.completion;
     } else {
-      const byCompletion = slots as Map<string, Map<string, Entry>>;
+      const placed = placeLabel(request.label);
+      const byCompletion = this.slots(placed.object ? this.labelledObjects : this.labelled, modelId, request.prompt);
       let byLabel = byCompletion.get(request.completion);
       if (!byLabel) byCompletion.set(request.completion, (byLabel = new Map()));
       entries = byLabel;
-      slot = label;
+      slot = placed.slot;
+      label = { ...placed, key: labelKey(request.label) };
     }
     const existing = entries.get(slot);
     if (existing) {
@@ -134,6 +160,7 @@ export class ScoreCache {
     this.entries.clear();
     this.index.clear();
     this.labelled.clear();
+    this.labelledObjects.clear();
   }
 
   stats(): ScoreCacheStats {
@@ -163,17 +190,18 @@ export class ScoreCache {
     if (prompts!.size === 0) this.index.delete(entry.modelId);
   }
 
-  private unindexLabelled(entry: Entry, label: string): void {
-    const prompts = this.labelled.get(entry.modelId);
+  private unindexLabelled(entry: Entry, label: EntryLabel): void {
+    const index = label.object ? this.labelledObjects : this.labelled;
+    const prompts = index.get(entry.modelId);
     const completions = prompts?.get(entry.prompt);
     const labels = completions?.get(entry.completion);
-    if (labels?.get(label) !== entry) return;
-    labels.delete(label);
+    if (labels?.get(label.slot) !== entry) return;
+    labels.delete(label.slot);
     if (labels.size > 0) return;
     completions!.delete(entry.completion);
     if (completions!.size > 0) return;
     prompts!.delete(entry.prompt);
-    if (prompts!.size === 0) this.labelled.delete(entry.modelId);
+    if (prompts!.size === 0) index.delete(entry.modelId);
   }
 }
 

@@ -156,8 +156,8 @@ describe('ScoreCache with labels', () => {
   });
 
   it('counts the label key in maxBytes and drops evicted labelled entries from its index', () => {
-    const bytes = ScoreCache.entryBytes({ modelId: 'v', prompt: 'p', completion: 'c', label: 'sParis' });
-    expect(bytes).toBe((1 + 1 + 1 + 6) * 2 + 8);
+    const bytes = ScoreCache.entryBytes({ modelId: 'v', prompt: 'p', completion: 'c', label: 'Paris' });
+    expect(bytes).toBe((1 + 1 + 1 + 6) * 2 + 8); // the label counts by its key, "sParis"
     const cache = new ScoreCache({ maxBytes: bytes * 2 });
     for (const city of ['Paris', 'Lyons', 'Turin']) cache.set('v', labelled('p', 'c', city), city.length);
     expect(cache.stats()).toMatchObject({ size: 2, bytes: bytes * 2 });
