@@ -57,17 +57,18 @@ function invalid(id: string, argument: string, message: string): never {
   throw new InvalidArgumentError(argument, `Expected \`${argument}\` of model \`${id}\` ${message}`, { modelId: id });
 }
 
+const KIND_OF_OPTION: Record<string, VerifierKind> = { normalize: 'exact', pattern: 'regex', flags: 'regex', tolerance: 'numeric', schema: 'json-schema' };
+
 /** Checks the options a kind reads; the check itself is built (and a fixed pattern or schema compiled) after. */
 function checkOptions(options: VerifierOptions): void {
   const { id } = options;
   if (options.extract !== undefined && !(ANSWER_RULES as readonly string[]).includes(options.extract)) {
     invalid(id, 'extract', `to be one of ${quote(ANSWER_RULES)}, got ${JSON.stringify(options.extract)}`);
   }
-  const extra = (name: string) => invalid(id, name, `to be unset: the ${options.kind} verifier has no \`${name}\``);
+  // An option of another kind is a mistake (a `tolerance` on an exact verifier would silently do nothing).
   const given = options as unknown as Record<string, unknown>;
-  for (const name of ['normalize', 'pattern', 'flags', 'tolerance', 'schema']) {
-    const owner = { normalize: 'exact', pattern: 'regex', flags: 'regex', tolerance: 'numeric', schema: 'json-schema' }[name];
-    if (given[name] !== undefined && owner !== options.kind) extra(name);
+  for (const [name, owner] of Object.entries(KIND_OF_OPTION)) {
+    if (given[name] !== undefined && owner !== options.kind) invalid(id, name, `to be unset: the ${options.kind} verifier has no \`${name}\``);
   }
   switch (options.kind) {
     case 'exact': {
