@@ -9,6 +9,7 @@
 // Contracts
 export * from './spec/errors.js';
 export * from './spec/reward-model.js';
+export * from './spec/label.js';
 export type * from './spec/rollout.js';
 export type * from './spec/rollout-source.js';
 

@@ -3,7 +3,9 @@
  * (format checks, length penalties) or a model you already call yourself. Built on defineRewardModel, so it gets
  * batching, a concurrency limit, timeouts and strict validation: a non-finite return is an INVALID_RESPONSE error and
  * a throw becomes a typed error (a thrown RewardRouterError keeps its code; anything else is INVALID_RESPONSE).
- * Code only: a JSON config cannot name a function.
+ * Code only: a JSON config cannot name a function. A function that reads `request.label` should say so with
+ * `labels: 'required'` (or `'optional'`), so groups without labels are refused up front and cached scores are keyed
+ * on the label.
  */
 import { defineRewardModel, type DefineRewardModelOptions } from '../../src/model/define.js';
 import { InvalidArgumentError } from '../../src/spec/errors.js';
@@ -15,7 +17,7 @@ export interface FunctionCallContext {
 }
 
 export interface FunctionModelOptions
-  extends Pick<DefineRewardModelOptions, 'maxBatchSize' | 'concurrency' | 'timeoutMs' | 'retry' | 'sleep' | 'random' | 'onRetry' | 'close'> {
+  extends Pick<DefineRewardModelOptions, 'maxBatchSize' | 'concurrency' | 'timeoutMs' | 'retry' | 'sleep' | 'random' | 'onRetry' | 'close' | 'labels'> {
   readonly id: string;
   /** Scores one request. Used when `batchScore` is absent. */
   readonly score?: (request: ScoreRequest, context: FunctionCallContext) => number | Promise<number>;

@@ -15,7 +15,7 @@ Command line::
     python3 client.py --url http://127.0.0.1:8000 state
     python3 client.py --url http://127.0.0.1:8000 health
     python3 client.py --url http://127.0.0.1:8000 metrics
-    python3 client.py --url http://127.0.0.1:8000 get-reward --prompt "Say hi." --query "Say hi. Hi!"
+    python3 client.py --url http://127.0.0.1:8000 get-reward --prompt "Say hi." --query "Say hi. Hi!" [--label "Hi!"]
 
 Exit codes: 0 ok, 1 the server answered an error (printed as ``error: STATUS CODE: message``), 2 bad usage.
 """
@@ -87,7 +87,8 @@ class RewardRouterClient:
         raise AssertionError("unreachable")
 
     def score(self, groups):
-        """POST /v1/score: ``groups`` is a list of ``{"prompt_id", "prompt", "completions"}``. Returns the response dict."""
+        """POST /v1/score: ``groups`` is a list of ``{"prompt_id", "prompt", "completions"}``, each optionally with a
+        ``label`` (or ``labels``, one per completion) for a verifier. Returns the response dict."""
         return json.loads(self._call("POST", "/v1/score", {"groups": list(groups)}))
 
     def rewards(self, groups):
@@ -129,6 +130,7 @@ def main(argv=None):
     get_reward = commands.add_parser("get-reward", help="POST /get_reward with one sample")
     get_reward.add_argument("--prompt", required=True)
     get_reward.add_argument("--query", required=True)
+    get_reward.add_argument("--label", help="the sample's label (for a verifier in the server's config)")
     args = parser.parse_args(argv)
 
     client = RewardRouterClient(args.url, timeout=args.timeout, retries=args.retries)
@@ -145,7 +147,7 @@ def main(argv=None):
         elif args.command == "metrics":
             sys.stdout.write(client.metrics())
         else:
-            print(json.dumps(client.get_reward([args.query], [args.prompt])))
+            print(json.dumps(client.get_reward([args.query], [args.prompt], None if args.label is None else [args.label])))
     except RewardRouterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -7,6 +7,10 @@
 # router sees one training step as one step), and answers each call with the reward of its own sample. No sample
 # waits longer than --flush-ms; a group still incomplete by then is routed with what it has.
 #
+# --label_key names the dataset column OpenRLHF sends as "labels": a verifier in models.json (say the reference,
+# {"id": "correct", "type": "verifier", "kind": "numeric"}) checks each sample against it. Without --label_key
+# OpenRLHF sends "" for every sample, which the server reads as "no label".
+#
 # OpenRLHF's HTTP client sends no Authorization header, so do not set REWARD_ROUTER_TOKEN for this setup: keep the
 # server on 127.0.0.1 (the default) or on a private network.
 set -euo pipefail
@@ -30,6 +34,7 @@ python3 -m openrlhf.cli.train_ppo_ray \
   --rollout_batch_size "$ROLLOUT_BATCH" \
   --advantage_estimator group_norm \
   --prompt_data your/prompt-dataset --input_key prompt \
+  --label_key answer \
   --save_path ./checkpoint
 
 # While it trains: curl -s http://127.0.0.1:$PORT/v1/state   and   curl -s http://127.0.0.1:$PORT/metrics

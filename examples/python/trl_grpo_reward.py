@@ -19,8 +19,12 @@ plus dataset columns as keyword arguments. The function regroups the completions
 ``POST /v1/score`` (one router step per call), and returns one float per completion, in TRL's order. The router's
 rewards are normalized by default, so switching teachers does not jump the reward scale.
 
+Labels: the dataset column holding each prompt's reference answer is sent as the groups' ``labels`` (one per
+completion), for a verifier in the server's config. The column is ``REWARD_ROUTER_LABEL_COLUMN`` when set (empty:
+send none), else the first of ``label``, ``ground_truth``, ``answer``, ``solution`` that the batch has.
+
 Settings (environment): ``REWARD_ROUTER_URL`` (default ``http://127.0.0.1:8000``), ``REWARD_ROUTER_TOKEN`` (bearer
-token, when the server has one), ``REWARD_ROUTER_TIMEOUT`` (seconds, default 300).
+token, when the server has one), ``REWARD_ROUTER_TIMEOUT`` (seconds, default 300), ``REWARD_ROUTER_LABEL_COLUMN``.
 """
 
 import json
@@ -40,18 +44,37 @@ def _text(value):
     return "\n".join(f"{message.get('role', 'user')}: {message.get('content', '')}" for message in value)
 
 
+LABEL_COLUMNS = ("label", "ground_truth", "answer", "solution")
+
+
+def _label_column(kwargs):
+    """The dataset column sent as labels, or None."""
+    if "REWARD_ROUTER_LABEL_COLUMN" in os.environ:
+        return os.environ["REWARD_ROUTER_LABEL_COLUMN"] or None
+    return next((name for name in LABEL_COLUMNS if name in kwargs), None)
+
+
 def reward_router(prompts, completions, **kwargs):
     """TRL reward function: one float per completion, from the reward router."""
+    column = _label_column(kwargs)
+    labels = kwargs.get(column) if column else None
     groups = {}
     for index, (prompt, completion) in enumerate(zip(prompts, completions)):
         text = _text(prompt)
         group = groups.get(text)
         if group is None:
-            group = groups[text] = {"prompt_id": f"g{len(groups)}", "prompt": text, "completions": [], "indices": []}
+            group = groups[text] = {"prompt_id": f"g{len(groups)}", "prompt": text, "completions": [], "indices": [], "labels": []}
         group["completions"].append(_text(completion))
         group["indices"].append(index)
+        group["labels"].append(None if labels is None else labels[index])
 
-    body = {"groups": [{key: group[key] for key in ("prompt_id", "prompt", "completions")} for group in groups.values()]}
+    def wire(group):
+        out = {key: group[key] for key in ("prompt_id", "prompt", "completions")}
+        if all(label is not None for label in group["labels"]):
+            out["labels"] = group["labels"]
+        return out
+
+    body = {"groups": [wire(group) for group in groups.values()]}
     headers = {"Content-Type": "application/json"}
     token = os.environ.get("REWARD_ROUTER_TOKEN")
     if token:

@@ -14,7 +14,8 @@ Recommended: the batch form, one router step per verl step::
         custom_reward_function.name=compute_score_batch ...
 
 ``compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos)`` regroups the responses by prompt
-and sends the groups to ``POST /v1/score``.
+and sends the groups to ``POST /v1/score``, each response with its ``ground_truth`` as its label (for a verifier
+in the server's config; a group is sent without labels when any of its ground truths is None).
 
 Per sample (verl's default signature ``compute_score(data_source, solution_str, ground_truth, extra_info)``) posts
 to ``POST /get_reward``, where the server regroups samples by prompt across calls; start the server with
@@ -56,7 +57,7 @@ def _prompt(extra_info):
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
-    """One sample (verl's per-sample signature): the router reward of ``solution_str``."""
+    """One sample (verl's per-sample signature): the router reward of ``solution_str``, ``ground_truth`` its label."""
     prompt = _prompt(extra_info)
     answer = _post("/get_reward", {"query": [prompt + solution_str], "prompts": [prompt], "labels": [ground_truth]})
     return float(answer["rewards"][0])
@@ -72,7 +73,15 @@ def compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos,
             group = groups[prompt] = {"prompt_id": f"g{len(groups)}", "prompt": prompt, "completions": [], "indices": []}
         group["completions"].append(solution)
         group["indices"].append(index)
-    answer = _post("/v1/score", {"groups": [{key: group[key] for key in ("prompt_id", "prompt", "completions")} for group in groups.values()]})
+        group.setdefault("labels", []).append(ground_truths[index] if ground_truths is not None else None)
+
+    def wire(group):
+        out = {key: group[key] for key in ("prompt_id", "prompt", "completions")}
+        if all(label is not None for label in group["labels"]):
+            out["labels"] = group["labels"]
+        return out
+
+    answer = _post("/v1/score", {"groups": [wire(group) for group in groups.values()]})
     routed = {group["prompt_id"]: group["rewards"] for group in answer["groups"]}
     rewards = [0.0] * len(solution_strs)
     for group in groups.values():

@@ -3,12 +3,13 @@
  * names the file, the line and the field, and says what was expected.
  *
  * Two kinds of line are accepted, in the same file or in separate ones:
- * - a *group* (`prompt_id`, `prompt`, `completions`, optional `scores` and `preference`);
+ * - a *group* (`prompt_id`, `prompt`, `completions`, optional `scores`, `preference`, and `label` or `labels`);
  * - a RewardBench-style *preference record* (`prompt`, `chosen`, `rejected`, optional `scores` with
  *   `[chosen, rejected]` per RM), used for off-policy accuracy.
  * Blank lines are ignored. Unknown fields are kept as they are.
  */
 import { AbortedError, InvalidInputError } from '../spec/errors.js';
+import { labelProblem } from '../spec/label.js';
 import type { PreferenceRecord, RolloutGroup, ScoreTable } from '../spec/rollout.js';
 import { HashedIdSet } from './id-set.js';
 import { readLines } from './lines.js';
@@ -165,6 +166,26 @@ function checkScores(value: unknown, field: string, expected: number, what: stri
   return table as ScoreTable;
 }
 
+/**
+ * `label` (one for the group) or `labels` (one per completion). Only the top level is checked here: what a label
+ * holds is passed through like an unknown field, so the depth and NaN checks of those cover it.
+ */
+function checkLabels(object: Record<string, unknown>, completions: number | undefined, where: Where): void {
+  if (object.label !== undefined) {
+    const problem = labelProblem(object.label);
+    if (problem) fail(where, 'label', problem);
+  }
+  if (completions === undefined || object.labels === undefined) return;
+  if (object.label !== undefined) fail(where, 'labels', 'expected either `label` (one for the group) or `labels` (one per completion), not both');
+  const labels = object.labels;
+  if (!Array.isArray(labels)) fail(where, 'labels', `expected an array of ${completions} labels (one per completion), got ${describe(labels)}`);
+  if (labels.length !== completions) fail(where, 'labels', `expected ${completions} labels (one per completion), got ${labels.length}`);
+  for (let i = 0; i < labels.length; i++) {
+    const problem = labelProblem(labels[i]);
+    if (problem) fail(where, `labels[${i}]`, problem);
+  }
+}
+
 function checkString(object: Record<string, unknown>, field: string, where: Where, nonEmpty = false): string {
   const value = object[field];
   if (typeof value !== 'string') fail(where, field, `expected a string, got ${value === undefined ? 'nothing (the field is required)' : describe(value)}`);
@@ -183,6 +204,7 @@ export function validateRolloutValue(value: unknown, where: Where): RolloutRecor
     checkString(object, 'chosen', where);
     checkString(object, 'rejected', where);
     if (object.scores !== undefined) checkScores(object.scores, 'scores', 2, '[chosen, rejected]', where);
+    checkLabels(object, undefined, where);
     return { line: where.line, kind: 'preference', record: object as unknown as PreferenceRecord };
   }
   checkString(object, 'prompt_id', where, true);
@@ -195,6 +217,7 @@ export function validateRolloutValue(value: unknown, where: Where): RolloutRecor
     if (typeof completions[i] !== 'string') fail(where, `completions[${i}]`, `expected a string, got ${describe(completions[i])}`);
   }
   if (object.scores !== undefined) checkScores(object.scores, 'scores', completions.length, 'one per completion', where);
+  checkLabels(object, completions.length, where);
   const preference = object.preference;
   if (preference !== undefined) {
     if (typeof preference !== 'object' || preference === null || Array.isArray(preference)) {

@@ -4,7 +4,7 @@
  */
 import { registerAdapter, registeredTypes } from './registry.js';
 
-/** Registers onnx, http, huggingface and lexicon (idempotent; a type you registered yourself is kept). */
+/** Registers onnx, http, huggingface, lexicon and verifier (idempotent; a type you registered yourself is kept). */
 export function registerBuiltInAdapters(): void {
   const known = new Set(registeredTypes());
   const builtIns = {
@@ -12,6 +12,7 @@ export function registerBuiltInAdapters(): void {
     http: async () => (await import('../../adapters/http/index.js')).fromConfig,
     huggingface: async () => (await import('../../adapters/huggingface/index.js')).fromConfig,
     lexicon: async () => (await import('../../adapters/lexicon/index.js')).fromConfig,
+    verifier: async () => (await import('../../adapters/verifier/index.js')).fromConfig,
   };
   for (const [type, load] of Object.entries(builtIns)) if (!known.has(type)) registerAdapter(type, load);
 }

@@ -1,7 +1,9 @@
 /**
  * The score cache: one lru-cache shared by every adapter, keyed by (model id, prompt, completion), so probing,
  * cascades and reports never pay twice for the same pair. Bounded by entries and, optionally, by bytes — an
- * unbounded cache cannot be configured.
+ * unbounded cache cannot be configured. A request's label is part of the key when the request has one: a
+ * verifier scores the same completion 1 against one answer and 0 against another. `withCache` drops the label from
+ * the key of a model that ignores labels (`labels` unset), so such a model is not rescored for a new label.
  *
  * Lookups go through a nested index (model id -> prompt -> completion) keyed by the caller's own strings rather
  * than through one concatenated key: V8 caches a string's hash in the string, so a lookup costs three hash-table
@@ -11,6 +13,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { InvalidArgumentError } from '../spec/errors.js';
+import { labelKey, type Label } from '../spec/label.js';
 import type { RewardModel, ScoreOptions, ScoreRequest } from '../spec/reward-model.js';
 import { validateScores } from './define.js';
 
@@ -18,8 +21,8 @@ export interface ScoreCacheOptions {
   /** Most entries kept. @default 100000 */
   readonly maxEntries?: number;
   /**
-   * Most bytes kept, counting each entry as 2 bytes per character of its model id, prompt and completion, plus 8
-   * for the number. Unset means no byte bound (the entry bound still holds).
+   * Most bytes kept, counting each entry as 2 bytes per character of its model id, prompt, completion and label
+   * key (a label's JSON, plus one character), plus 8 for the number. Unset means no byte bound (the entry bound still holds).
    */
   readonly maxBytes?: number;
 }
@@ -32,19 +35,47 @@ export interface ScoreCacheStats {
   readonly bytes: number;
 }
 
+/** Where a labelled entry sits below its completion: the label itself (a string, number or boolean) or its key. */
+type Slot = string | number | boolean;
+
+interface EntryLabel {
+  /** The key in the last map level: a primitive label as it is (a Map tells "1" from 1), an object's labelKey. */
+  readonly slot: Slot;
+  /** Objects and arrays live in their own index, so an object's key string never meets an equal string label. */
+  readonly object: boolean;
+  /** labelKey(label), for the byte count. */
+  readonly key: string;
+}
+
 interface Entry {
   score: number;
   readonly modelId: string;
   readonly prompt: string;
   readonly completion: string;
+  /** Absent for a request without a label. */
+  readonly label?: EntryLabel;
 }
 
 type Index = Map<string, Map<string, Map<string, Entry>>>;
+/** Labelled entries, one level deeper: model id -> prompt -> completion -> label slot. */
+type LabelledIndex = Map<string, Map<string, Map<string, Map<Slot, Entry>>>>;
+
+/** The bytes an entry counts for (its label by its key's length). */
+function entryBytes(entry: Entry): number {
+  return (entry.modelId.length + entry.prompt.length + entry.completion.length + (entry.label?.key.length ?? 0)) * 2 + 8;
+}
+
+/** A request's label as the index places it (no string is built for a string, number or boolean label). */
+function placeLabel(label: Label): { readonly slot: Slot; readonly object: boolean } {
+  return typeof label === 'object' ? { slot: labelKey(label), object: true } : { slot: label, object: false };
+}
 
 const SEPARATOR = '\u0000';
 
 export class ScoreCache {
   private readonly index: Index = new Map();
+  private readonly labelled: LabelledIndex = new Map();
+  private readonly labelledObjects: LabelledIndex = new Map();
   private readonly entries: LRUCache<Entry, Entry>;
   private hitCount = 0;
   private missCount = 0;
@@ -60,13 +91,14 @@ export class ScoreCache {
     this.entries = new LRUCache<Entry, Entry>({
       max: maxEntries,
       dispose: (entry) => this.unindex(entry),
-      ...(options.maxBytes !== undefined ? { maxSize: options.maxBytes, sizeCalculation: (entry: Entry) => ScoreCache.entryBytes(entry) } : {}),
+      ...(options.maxBytes !== undefined ? { maxSize: options.maxBytes, sizeCalculation: (entry: Entry) => entryBytes(entry) } : {}),
     });
   }
 
   /** The bytes one entry counts for under `maxBytes`. */
-  static entryBytes(entry: { readonly modelId: string; readonly prompt: string; readonly completion: string }): number {
-    return (entry.modelId.length + entry.prompt.length + entry.completion.length) * 2 + 8;
+  static entryBytes(entry: { readonly modelId: string; readonly prompt: string; readonly completion: string; readonly label?: Label }): number {
+    const label = entry.label === undefined ? 0 : labelKey(entry.label).length;
+    return (entry.modelId.length + entry.prompt.length + entry.completion.length + label) * 2 + 8;
   }
 
   /**
@@ -74,11 +106,18 @@ export class ScoreCache {
    * batch, say). Length prefixes make it unambiguous whatever the texts contain, the separator included.
    */
   static key(modelId: string, request: ScoreRequest): string {
-    return `${modelId.length}${SEPARATOR}${modelId}${request.prompt.length}${SEPARATOR}${request.prompt}${request.completion}`;
+    const plain = `${modelId.length}${SEPARATOR}${modelId}${request.prompt.length}${SEPARATOR}${request.prompt}`;
+    if (request.label === undefined) return `${plain}${request.completion}`;
+    // A leading letter (plain keys start with a digit) and a length before the completion keep the two apart.
+    return `L${plain}${request.completion.length}${SEPARATOR}${request.completion}${labelKey(request.label)}`;
   }
 
   get(modelId: string, request: ScoreRequest): number | undefined {
-    const entry = this.index.get(modelId)?.get(request.prompt)?.get(request.completion);
+    const { label } = request;
+    let entry: Entry | undefined;
+    if (label === undefined) entry = this.index.get(modelId)?.get(request.prompt)?.get(request.completion);
+    else if (typeof label === 'object') entry = this.labelledObjects.get(modelId)?.get(request.prompt)?.get(request.completion)?.get(labelKey(label));
+    else entry = this.labelled.get(modelId)?.get(request.prompt)?.get(request.completion)?.get(label);
     if (entry === undefined) {
       this.missCount++;
       return undefined;
@@ -89,18 +128,29 @@ export class ScoreCache {
   }
 
   set(modelId: string, request: ScoreRequest, score: number): void {
-    let prompts = this.index.get(modelId);
-    if (!prompts) this.index.set(modelId, (prompts = new Map()));
-    let completions = prompts.get(request.prompt);
-    if (!completions) prompts.set(request.prompt, (completions = new Map()));
-    const existing = completions.get(request.completion);
+    let entries: Map<Slot, Entry>;
+    let slot: Slot;
+    let label: EntryLabel | undefined;
+    if (request.label === undefined) {
+      entries = this.slots(this.index, modelId, request.prompt) as Map<Slot, Entry>;
+      slot = request.completion;
+    } else {
+      const placed = placeLabel(request.label);
+      const byCompletion = this.slots(placed.object ? this.labelledObjects : this.labelled, modelId, request.prompt);
+      let byLabel = byCompletion.get(request.completion);
+      if (!byLabel) byCompletion.set(request.completion, (byLabel = new Map()));
+      entries = byLabel;
+      slot = placed.slot;
+      label = { ...placed, key: labelKey(request.label) };
+    }
+    const existing = entries.get(slot);
     if (existing) {
       existing.score = score;
       this.entries.get(existing);
       return;
     }
-    const entry: Entry = { score, modelId, prompt: request.prompt, completion: request.completion };
-    completions.set(request.completion, entry);
+    const entry: Entry = { score, modelId, prompt: request.prompt, completion: request.completion, ...(label === undefined ? {} : { label }) };
+    entries.set(slot, entry);
     this.entries.set(entry, entry);
     // lru-cache declines an entry larger than maxBytes on its own; keep the index in step.
     if (!this.entries.has(entry)) this.unindex(entry);
@@ -109,13 +159,28 @@ export class ScoreCache {
   clear(): void {
     this.entries.clear();
     this.index.clear();
+    this.labelled.clear();
+    this.labelledObjects.clear();
   }
 
   stats(): ScoreCacheStats {
     return { hits: this.hitCount, misses: this.missCount, size: this.entries.size, bytes: this.entries.calculatedSize ?? 0 };
   }
 
+  /** The map below (model id, prompt) in `index`, created on the way. */
+  private slots<T>(index: Map<string, Map<string, Map<string, T>>>, modelId: string, prompt: string): Map<string, T> {
+    let prompts = index.get(modelId);
+    if (!prompts) index.set(modelId, (prompts = new Map()));
+    let completions = prompts.get(prompt);
+    if (!completions) prompts.set(prompt, (completions = new Map()));
+    return completions;
+  }
+
   private unindex(entry: Entry): void {
+    if (entry.label !== undefined) {
+      this.unindexLabelled(entry, entry.label);
+      return;
+    }
     const prompts = this.index.get(entry.modelId);
     const completions = prompts?.get(entry.prompt);
     if (completions?.get(entry.completion) !== entry) return;
@@ -124,23 +189,45 @@ export class ScoreCache {
     prompts!.delete(entry.prompt);
     if (prompts!.size === 0) this.index.delete(entry.modelId);
   }
+
+  private unindexLabelled(entry: Entry, label: EntryLabel): void {
+    const index = label.object ? this.labelledObjects : this.labelled;
+    const prompts = index.get(entry.modelId);
+    const completions = prompts?.get(entry.prompt);
+    const labels = completions?.get(entry.completion);
+    if (labels?.get(label.slot) !== entry) return;
+    labels.delete(label.slot);
+    if (labels.size > 0) return;
+    completions!.delete(entry.completion);
+    if (completions!.size > 0) return;
+    prompts!.delete(entry.prompt);
+    if (prompts!.size === 0) index.delete(entry.modelId);
+  }
 }
 
-/** Wraps a model so every pair it has scored before is answered from `cache`, and only misses reach the backend. */
+/**
+ * Wraps a model so every pair it has scored before is answered from `cache`, and only misses reach the backend.
+ * Labels are part of the key only for a model that uses them (`labels` set); the backend gets every request as it
+ * came, label included.
+ */
 export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
+  const keyOnLabels = model.labels !== undefined;
+  const cacheKeyOf = (request: ScoreRequest): ScoreRequest =>
+    keyOnLabels || request.label === undefined ? request : { prompt: request.prompt, completion: request.completion };
   return {
     id: model.id,
+    ...(model.labels ? { labels: model.labels } : {}),
     async score(batch: readonly ScoreRequest[], options?: ScoreOptions): Promise<number[]> {
       const out = new Array<number>(batch.length);
       // Misses by key, so a pair that appears twice in one batch (policies often repeat a completion) is sent once.
       const missing = new Map<string, number[]>();
       for (let i = 0; i < batch.length; i++) {
-        const hit = cache.get(model.id, batch[i]);
+        const hit = cache.get(model.id, cacheKeyOf(batch[i]));
         if (hit !== undefined) {
           out[i] = hit;
           continue;
         }
-        const key = ScoreCache.key(model.id, batch[i]);
+        const key = ScoreCache.key(model.id, cacheKeyOf(batch[i]));
         const places = missing.get(key);
         if (places) places.push(i);
         else missing.set(key, [i]);
@@ -151,7 +238,7 @@ export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
         const scores = validateScores(model.id, await model.score(places.map((at) => batch[at[0]]), options), places.length);
         for (let k = 0; k < places.length; k++) {
           for (const i of places[k]) out[i] = scores[k];
-          cache.set(model.id, batch[places[k][0]], scores[k]);
+          cache.set(model.id, cacheKeyOf(batch[places[k][0]]), scores[k]);
         }
       }
       return out;

@@ -33,7 +33,7 @@ export interface LoadedModelConfig {
 }
 
 /** The config `type`s with the fields every adapter of that type needs. `function` exists in code only. */
-export const CONFIG_TYPES = ['onnx', 'http', 'huggingface', 'lexicon'] as const;
+export const CONFIG_TYPES = ['onnx', 'http', 'huggingface', 'lexicon', 'verifier'] as const;
 export const HTTP_PROTOCOLS = ['openrlhf', 'vllm-classify', 'tei'] as const;
 export const LEXICON_NAMES = ['afinn', 'wink', 'vader'] as const;
 const TOP_LEVEL_KEYS = ['models', 'reference', 'router', 'cache', '$schema', 'description'];

@@ -30,6 +30,8 @@ export interface DefineRewardModelOptions extends RetryEnvironment {
   readonly retry?: RetryOptions;
   /** Optional cleanup. */
   readonly close?: () => Promise<void>;
+  /** How the model uses `ScoreRequest.label` (see RewardModel.labels); unset: it ignores labels. */
+  readonly labels?: 'required' | 'optional';
 }
 
 /** The reliability options of a model (batching, concurrency, timeout, retries and their clock/randomness), picked
@@ -80,6 +82,10 @@ export function defineRewardModel(options: DefineRewardModelOptions): RewardMode
   if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
     throw new InvalidArgumentError('timeoutMs', `Expected \`timeoutMs\` of model \`${id}\` to be a non-negative number, got \`${timeoutMs}\``, { modelId: id });
   }
+  const { labels } = options;
+  if (labels !== undefined && labels !== 'required' && labels !== 'optional') {
+    throw new InvalidArgumentError('labels', `Expected \`labels\` of model \`${id}\` to be "required" or "optional", got \`${String(labels)}\``, { modelId: id });
+  }
   const limit = createLimiter(concurrency);
 
   async function callOnce(batch: readonly ScoreRequest[], attempt: number, outer?: AbortSignal): Promise<number[]> {
@@ -110,6 +116,7 @@ export function defineRewardModel(options: DefineRewardModelOptions): RewardMode
 
   return {
     id,
+    ...(labels ? { labels } : {}),
     async score(batch: readonly ScoreRequest[], scoreOptions: ScoreOptions = {}): Promise<number[]> {
       const { signal } = scoreOptions;
       if (signal?.aborted) throw new AbortedError(`Scoring with model \`${id}\` was aborted`, { modelId: id });

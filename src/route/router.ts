@@ -9,7 +9,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { AbortedError, RewardRouterError } from '../spec/errors.js';
-import { checkGroups } from './groups.js';
+import type { RewardModel } from '../spec/reward-model.js';
+import { checkGroupLabels, checkGroups } from './groups.js';
 import { resolveRouterOptions, type ResolvedRouterOptions } from './options.js';
 import { createRoutingState, type RoutingState } from './routing-state.js';
 import { captureSnapshot, checkSnapshot, restoreSnapshot, type RouterSnapshot } from './snapshot.js';
@@ -39,6 +40,8 @@ class RewardRouter extends EventEmitter<RouterEvents> implements Router {
   private readonly config: ResolvedRouterOptions;
   private readonly models: RouterModels;
   private readonly routing: RoutingState;
+  /** Every model that scores, with its role, for the label check. */
+  private readonly labelUsers: ReadonlyArray<{ readonly model: RewardModel; readonly role: string }>;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -51,6 +54,10 @@ class RewardRouter extends EventEmitter<RouterEvents> implements Router {
     const reference = this.config.reference ? new TrackedModel(this.config.reference, calibrations[this.config.reference.id], circuit) : null;
     this.models = { config: this.config, candidates, byId: new Map(candidates.map((model) => [model.id, model])), reference };
     this.routing = createRoutingState(this.config.initial, this.config.seed);
+    this.labelUsers = [
+      ...(this.config.reference ? [{ model: this.config.reference, role: 'the reference' }] : []),
+      ...this.config.candidates.map((model) => ({ model, role: 'a candidate' })),
+    ];
   }
 
   score(groups: readonly RouterGroup[], options: { signal?: AbortSignal } = {}): Promise<RouterResult> {
@@ -62,6 +69,7 @@ class RewardRouter extends EventEmitter<RouterEvents> implements Router {
   private async runStep(groups: readonly RouterGroup[], signal: AbortSignal | undefined): Promise<RouterResult> {
     if (this.closed) throw new AbortedError('The router is closed');
     checkGroups(groups);
+    checkGroupLabels(groups, this.labelUsers);
     if (signal?.aborted) throw new AbortedError('Routing was aborted');
     const started = this.config.clock();
     const before = this.capture();

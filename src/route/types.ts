@@ -2,6 +2,7 @@
  * The router's public types (the contract in docs/router.md, shared with the reward server). The math behind every
  * number lives in docs/concepts.md and docs/router.md; this file only says what each field means.
  */
+import type { Label } from '../spec/label.js';
 import type { RewardModel } from '../spec/reward-model.js';
 import type { Calibration } from '../stats/calibration.js';
 import type { TeacherWeights } from '../select/teacher.js';
@@ -90,6 +91,13 @@ export interface RouterGroup {
   readonly prompt_id: string;
   readonly prompt: string;
   readonly completions: readonly string[];
+  /**
+   * The reference answer for the prompt, passed with every completion to every model's `score` call (a verifier
+   * checks completions against it; other models ignore it).
+   */
+  readonly label?: Label;
+  /** One reference answer per completion, in completion order (instead of `label`). */
+  readonly labels?: readonly Label[];
 }
 
 /** Provenance of a group's rewards: one model, or the weights of a mix. */

@@ -2,21 +2,51 @@
  * Fills the scores of a chunk of rollout records: every model scores every completion (and every preference pair)
  * of the chunk in one `score` call, and each record comes back as a new object with only its `scores` (and its
  * preference's `scores`) extended. Every other field, and scores of models not being run, are kept as they were.
+ * Each request carries its label: the completion's own (`labels[i]`) or the group's (`label`, which the preference
+ * pair gets too).
  */
 import type { RolloutRecord } from '../io/rollouts.js';
+import { InvalidInputError } from '../spec/errors.js';
+import type { Label } from '../spec/label.js';
 import type { RewardModel, ScoreRequest } from '../spec/reward-model.js';
 import type { PreferenceRecord, RolloutGroup } from '../spec/rollout.js';
 
-/** The texts of one record, in the order their scores are laid out. */
+const request = (prompt: string, completion: string, label: Label | undefined): ScoreRequest =>
+  label === undefined ? { prompt, completion } : { prompt, completion, label };
+
+/** The texts of one record, with their labels, in the order their scores are laid out. */
 function requestsOf(record: RolloutRecord): ScoreRequest[] {
   if (record.kind === 'preference') {
-    const { prompt, chosen, rejected } = record.record;
-    return [{ prompt, completion: chosen }, { prompt, completion: rejected }];
+    const { prompt, chosen, rejected, label } = record.record;
+    return [request(prompt, chosen, label), request(prompt, rejected, label)];
   }
-  const { prompt, completions, preference } = record.group;
-  const requests = completions.map((completion) => ({ prompt, completion }));
-  if (preference) requests.push({ prompt, completion: preference.chosen }, { prompt, completion: preference.rejected });
+  const { prompt, completions, preference, label, labels } = record.group;
+  const requests = completions.map((completion, i) => request(prompt, completion, labels?.[i] ?? label));
+  if (preference) requests.push(request(prompt, preference.chosen, label), request(prompt, preference.rejected, label));
   return requests;
+}
+
+/**
+ * Refuses a record that lacks a label some model needs (`labels: 'required'`, e.g. a verifier), naming the file,
+ * the line, the group and the model, before anything is scored.
+ */
+export function checkRecordLabels(record: RolloutRecord, models: readonly RewardModel[], file: string): void {
+  const needing = models.find((model) => model.labels === 'required');
+  if (!needing) return;
+  const fail = (what: string): never => {
+    throw new InvalidInputError(
+      `${file}:${record.line}: field \`label\`: ${what}, but model \`${needing.id}\` scores every completion against its label; add \`label\` (one for the prompt) or \`labels\` (one per completion)`,
+      { file, line: record.line, field: 'label', modelId: needing.id },
+    );
+  };
+  if (record.kind === 'preference') {
+    if (record.record.label === undefined) fail('the preference record has no label');
+    return;
+  }
+  const { prompt_id: promptId, label, labels, preference } = record.group;
+  if (label !== undefined) return;
+  if (labels === undefined) fail(`group ${JSON.stringify(promptId)} has no label`);
+  if (preference) fail(`group ${JSON.stringify(promptId)} has per-completion \`labels\` but its preference pair has none (it needs the group's \`label\`)`);
 }
 
 /** Scores `records` with every model and returns the filled records, in order. */

@@ -13,7 +13,7 @@ import { readLines } from '../io/lines.js';
 import { readRollouts, serializeRollout, type RolloutRecord } from '../io/rollouts.js';
 import { AbortedError, InvalidArgumentError, InvalidInputError } from '../spec/errors.js';
 import type { RewardModel } from '../spec/reward-model.js';
-import { fillScores } from './fill.js';
+import { checkRecordLabels, fillScores } from './fill.js';
 import { checkWrittenLine, truncatePartialLine } from './resume.js';
 
 export interface ScoreRolloutsOptions {
@@ -133,6 +133,7 @@ export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<Scor
     };
     for (; !next.done; next = await input.next()) {
       if (options.signal?.aborted) throw new AbortedError('Scoring was aborted; rerun to resume');
+      checkRecordLabels(next.value, models, rollouts);
       chunk.push(next.value);
       if (chunk.length === batchGroups) {
         launch();

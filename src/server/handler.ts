@@ -87,8 +87,8 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   const routes: Record<string, Partial<Record<string, Route>>> = {
     '/get_reward': {
       POST: async (request) => {
-        const { queries, prompts } = parseGetRewardRequest(await readJson(request, maxBodyBytes), limits);
-        const rewards = await batcher.add(queries.map((query, i) => ({ prompt: prompts[i], completion: completionOf(query, prompts[i]) })));
+        const { queries, prompts, labels } = parseGetRewardRequest(await readJson(request, maxBodyBytes), limits);
+        const rewards = await batcher.add(queries.map((query, i) => ({ prompt: prompts[i], completion: completionOf(query, prompts[i]), label: labels[i] })));
         const values = rewards.map((sample) => sample.reward);
         // OpenRLHF reads `rewards` (and `scores`, its copy); extra_logs hold one number per query, which it logs.
         return jsonResponse(200, {

@@ -2,5 +2,5 @@
 export { createRewardHandler, type RewardHandler, type RewardHandlerOptions, type ServedRouter } from './handler.js';
 export { startServer, type RunningServer, type StartServerOptions } from './node.js';
 export { createServerMetrics, type ServerMetrics, type ServerMetricsOptions } from './metrics.js';
-export { completionOf, openRlhfPromptId, SampleBatcher, type OpenRlhfGroupingOptions, type SampleReward } from './openrlhf-batcher.js';
+export { completionOf, openRlhfPromptId, SampleBatcher, type OpenRlhfGroupingOptions, type Sample, type SampleReward } from './openrlhf-batcher.js';
 export { HttpError, type ErrorBody, type ServerErrorCode } from './http-error.js';

@@ -162,6 +162,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     instrumentModel(model) {
       return {
         id: model.id,
+        ...(model.labels ? { labels: model.labels } : {}),
         async score(batch: readonly ScoreRequest[], scoreOptions?: ScoreOptions) {
           const stop = modelLatency.startTimer({ model: model.id });
           try {

@@ -12,11 +12,13 @@
  *
  * The router sees the same input whatever order the samples arrived in: a flush's groups are sorted by prompt and
  * each group's completions by text (code-unit order), and a group's `prompt_id` is derived from its prompt. With a
- * seeded router the rewards are reproducible.
+ * seeded router the rewards are reproducible. Samples that carry a label (OpenRLHF's `labels`) keep it: the group
+ * goes to the router with `labels`, one per completion, in the same order.
  */
 import { createHash } from 'node:crypto';
 import type { RouterGroup, RouterResult } from '../route/index.js';
 import { InvalidArgumentError, InvalidResponseError } from '../spec/errors.js';
+import type { Label } from '../spec/label.js';
 
 export interface OpenRlhfGroupingOptions {
   /** Samples per prompt (OpenRLHF's `n_samples_per_prompt`); a group is complete at this many. @default 8 */
@@ -46,8 +48,17 @@ export interface SampleBatcherOptions extends OpenRlhfGroupingOptions {
   readonly clock?: () => number;
 }
 
+/** One sample as `/get_reward` received it. */
+export interface Sample {
+  readonly prompt: string;
+  readonly completion: string;
+  /** Its label, when the call carried one. */
+  readonly label?: Label;
+}
+
 interface Waiter {
   readonly completion: string;
+  readonly label: Label | undefined;
   readonly resolve: (value: SampleReward) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -114,16 +125,16 @@ export class SampleBatcher {
   }
 
   /** Queues one request's samples; resolves with one reward per sample, in order, once their groups are routed. */
-  add(samples: ReadonlyArray<{ readonly prompt: string; readonly completion: string }>): Promise<SampleReward[]> {
+  add(samples: readonly Sample[]): Promise<SampleReward[]> {
     const results = samples.map(
-      ({ prompt, completion }) =>
+      ({ prompt, completion, label }) =>
         new Promise<SampleReward>((resolve, reject) => {
           let group = this.open.get(prompt);
           if (!group) {
             group = { prompt, firstAt: this.clock(), sequence: this.sequence++, waiters: [] };
             this.open.set(prompt, group);
           }
-          group.waiters.push({ completion, resolve, reject });
+          group.waiters.push({ completion, label, resolve, reject });
           if (group.waiters.length >= this.groupSize) {
             this.open.delete(prompt);
             this.ready.push(group);
@@ -175,15 +186,32 @@ export class SampleBatcher {
   private async routeGroups(groups: OpenGroup[]): Promise<void> {
     groups.sort((a, b) => compare(a.prompt, b.prompt) || a.sequence - b.sequence);
     const occurrences = new Map<string, number>();
-    const batch = groups.map((group) => {
+    const routable: OpenGroup[] = [];
+    for (const group of groups) {
+      // A group is scored against one kind of reference: every sample labelled, or none.
+      const labelled = group.waiters.filter((waiter) => waiter.label !== undefined).length;
+      if (labelled === 0 || labelled === group.waiters.length) {
+        routable.push(group);
+        continue;
+      }
+      const error = new InvalidArgumentError(
+        'labels',
+        `Samples of one prompt came with and without labels (${labelled} of ${group.waiters.length} labelled); send OpenRLHF's \`labels\` with every sample of a prompt, or with none`,
+      );
+      group.waiters.forEach((waiter) => waiter.reject(error));
+    }
+    if (routable.length === 0) return;
+    const batch = routable.map((group) => {
       const occurrence = (occurrences.get(group.prompt) ?? 0) + 1;
       occurrences.set(group.prompt, occurrence);
       // Array.prototype.sort is stable, so identical completions keep their arrival order.
       const waiters = [...group.waiters].sort((a, b) => compare(a.completion, b.completion));
+      const labels = waiters.every((waiter) => waiter.label !== undefined) ? { labels: waiters.map((waiter) => waiter.label as Label) } : {};
       const routerGroup: RouterGroup = {
         prompt_id: openRlhfPromptId(group.prompt, occurrence),
         prompt: group.prompt,
         completions: waiters.map((waiter) => waiter.completion),
+        ...labels,
       };
       return { routerGroup, waiters };
     });

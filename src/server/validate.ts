@@ -4,6 +4,7 @@
  * Unknown fields are ignored, as JSON APIs usually do.
  */
 import type { RouterGroup } from '../route/index.js';
+import { labelProblem, type Label } from '../spec/label.js';
 import { HttpError } from './http-error.js';
 
 export interface RequestLimits {
@@ -43,7 +44,22 @@ function stringArray(value: unknown, field: string, max: number, [one, many]: re
   return value as string[];
 }
 
-/** `POST /v1/score`: `{"groups": [{"prompt_id", "prompt", "completions": [...]}]}`. */
+function checkLabel(value: unknown, field: string): Label {
+  const problem = labelProblem(value);
+  if (problem) throw new HttpError(400, 'INVALID_REQUEST', `${field}: ${problem}`, { field });
+  return value as Label;
+}
+
+/** A group's optional `label` (one for the group) or `labels` (one per completion). */
+function groupLabels(group: Record<string, unknown>, at: string, completions: number): Pick<RouterGroup, 'label' | 'labels'> {
+  if (group.labels === undefined) return group.label === undefined ? {} : { label: checkLabel(group.label, `${at}.label`) };
+  if (group.label !== undefined) throw limit(`${at}.labels`, 'expected `label` (one for the group) or `labels` (one per completion), not both');
+  if (!Array.isArray(group.labels)) throw invalid(`${at}.labels`, `an array of ${completions} labels (one per completion)`, group.labels);
+  if (group.labels.length !== completions) throw limit(`${at}.labels`, `expected ${completions} labels (one per completion), got ${group.labels.length}`);
+  return { labels: group.labels.map((label, i) => checkLabel(label, `${at}.labels[${i}]`)) };
+}
+
+/** `POST /v1/score`: `{"groups": [{"prompt_id", "prompt", "completions": [...], "label"? | "labels"?}]}`. */
 export function parseScoreRequest(body: unknown, limits: RequestLimits): RouterGroup[] {
   if (!isRecord(body)) throw invalid('body', 'a JSON object with a `groups` array', body);
   const { groups } = body;
@@ -63,7 +79,7 @@ export function parseScoreRequest(body: unknown, limits: RequestLimits): RouterG
     seen.set(promptId, index);
     if (typeof prompt !== 'string') throw invalid(`${at}.prompt`, 'a string', prompt);
     const texts = stringArray(completions, `${at}.completions`, limits.maxCompletionsPerGroup, ['completion', 'completions'], 'maxCompletionsPerGroup');
-    return { prompt_id: promptId, prompt, completions: texts };
+    return { prompt_id: promptId, prompt, completions: texts, ...groupLabels(group, at, texts.length) };
   });
 }
 
@@ -72,12 +88,15 @@ export interface GetRewardRequest {
   readonly queries: string[];
   /** The raw prompt of each query (OpenRLHF's `prompts`). */
   readonly prompts: string[];
+  /** Each query's label (OpenRLHF's `labels`), undefined where it has none. */
+  readonly labels: Array<Label | undefined>;
 }
 
 /**
  * `POST /get_reward` (OpenRLHF): `{"query": [...], "prompts": [...], "labels"?: [...]}`. `prompts` is required:
- * without it samples cannot be grouped by prompt. `labels` is accepted and ignored (the router's reference model
- * plays that part).
+ * without it samples cannot be grouped by prompt. `labels`, when given, holds one label per query (the dataset's
+ * `label_key` column); `null` and `""` mean "no label", since OpenRLHF sends `""` for every sample when its
+ * dataset has no label column.
  */
 export function parseGetRewardRequest(body: unknown, limits: RequestLimits): GetRewardRequest {
   if (!isRecord(body)) throw invalid('body', 'a JSON object with `query` and `prompts` arrays', body);
@@ -93,5 +112,11 @@ export function parseGetRewardRequest(body: unknown, limits: RequestLimits): Get
     throw limit('prompts', `expected ${queries.length} prompts, one per query, got ${prompts.length}`);
   }
   if (body.labels !== undefined && body.labels !== null && !Array.isArray(body.labels)) throw invalid('labels', 'an array or null', body.labels);
-  return { queries, prompts };
+  const given = Array.isArray(body.labels) ? (body.labels as unknown[]) : undefined;
+  if (given && given.length !== queries.length) throw limit('labels', `expected ${queries.length} labels, one per query, got ${given.length}`);
+  const labels = queries.map((_, i) => {
+    const label = given?.[i];
+    return label === undefined || label === null || label === '' ? undefined : checkLabel(label, `labels[${i}]`);
+  });
+  return { queries, prompts, labels };
 }

@@ -8,6 +8,7 @@
  * adapter's job (most adapters get it from `defineRewardModel` in `src/model/define.ts`), so callers can treat any
  * RM as "a function from (prompt, completion) pairs to numbers that either succeeds completely or throws".
  */
+import type { Label } from './label.js';
 
 /** One (prompt, completion) pair to score. */
 export interface ScoreRequest {
@@ -15,6 +16,12 @@ export interface ScoreRequest {
   readonly prompt: string;
   /** One completion sampled by the policy for that prompt. */
   readonly completion: string;
+  /**
+   * The reference answer for this completion, when the data has one (a rollout group's `label` or `labels`, the
+   * `labels` of an OpenRLHF call, a router group's `label`): what a verifier checks the completion against. Models
+   * whose `labels` is unset ignore it (their score depends on the prompt and completion only).
+   */
+  readonly label?: Label;
 }
 
 /** Per-call options. */
@@ -39,6 +46,14 @@ export interface ScoreOptions {
 export interface RewardModel {
   /** Stable id, unique among the candidates of one config or router (e.g. `"afinn"`, `"bow-rm"`). */
   readonly id: string;
+  /**
+   * How the model uses `ScoreRequest.label`. `'required'`: every request needs one (a verifier that checks answers
+   * against it), and callers that know the groups (the router, `score`) refuse a group without one, naming the
+   * group and the model, before calling. `'optional'`: used when present. Unset: labels are ignored. When set, the
+   * score cache keys this model's scores on the label too, since the same completion scores differently against
+   * different answers.
+   */
+  readonly labels?: 'required' | 'optional';
   /** Scores each request. See the guarantees above. */
   score(batch: readonly ScoreRequest[], options?: ScoreOptions): Promise<number[]>;
   /** Releases resources (ONNX sessions, sockets). Optional; safe to call twice. */

@@ -1,8 +1,10 @@
 /**
  * The rollouts data contract (DESIGN.md section 3, docs/contracts.md): one *group* per JSONL line — a prompt and
- * the n completions the policy sampled for it — with optional per-RM scores and an optional off-policy
- * preference pair. Unknown fields are kept and passed through untouched.
+ * the n completions the policy sampled for it — with optional per-RM scores, an optional reference answer (`label`
+ * for the group, or `labels`, one per completion) and an optional off-policy preference pair. Unknown fields are
+ * kept and passed through untouched.
  */
+import type { Label } from './label.js';
 
 /** Scores by RM id: one finite number per completion, in completion order. */
 export type ScoreTable = Record<string, number[]>;
@@ -22,6 +24,10 @@ export interface RolloutGroup {
   readonly completions: string[];
   scores?: ScoreTable;
   preference?: PreferencePair;
+  /** The reference answer for the prompt (every completion, and the preference pair, is checked against it). */
+  readonly label?: Label;
+  /** One reference answer per completion, in completion order (instead of `label`). */
+  readonly labels?: readonly Label[];
   /** Unknown fields are passed through. */
   readonly [extra: string]: unknown;
 }
@@ -29,5 +35,7 @@ export interface RolloutGroup {
 /** One line of a RewardBench-style preference file: `{prompt, chosen, rejected, scores?}`. */
 export interface PreferenceRecord extends PreferencePair {
   readonly prompt: string;
+  /** The reference answer for the prompt, for verifiers scoring the pair. */
+  readonly label?: Label;
   readonly [extra: string]: unknown;
 }

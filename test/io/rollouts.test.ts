@@ -98,3 +98,36 @@ describe('hashed id set', () => {
     expect(Number.isSafeInteger(hash53('anything'))).toBe(true);
   });
 });
+
+describe('rollouts reader: labels', () => {
+  it('passes a group `label` (any JSON value) and per-completion `labels` through unchanged', async () => {
+    const schema = { type: 'object', required: ['name'] };
+    const records = await readAll(
+      'labels.jsonl',
+      [
+        line({ ...good, label: '3/4' }),
+        line({ ...good, prompt_id: 'p2', label: 42 }),
+        line({ ...good, prompt_id: 'p3', label: schema }),
+        line({ ...good, prompt_id: 'p4', labels: ['Paris', ['Tokyo', 'Tōkyō']] }),
+        line({ prompt: 'q', chosen: 'c', rejected: 'r', label: 'c' }),
+      ].join('\n'),
+    );
+    const groups = records.flatMap((r) => (r.kind === 'group' ? [r.group] : []));
+    expect(groups.map((g) => g.label ?? g.labels)).toEqual(['3/4', 42, schema, ['Paris', ['Tokyo', 'Tōkyō']]]);
+    expect(records[4].kind === 'preference' && records[4].record.label).toBe('c');
+  });
+
+  it('refuses a bad label naming the file, the line and the field', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...good, label: null }, /bad\.jsonl:1: field `label`: expected a label \(a string, number, boolean, array or object\), got null; omit the field for no label/],
+      [{ ...good, labels: ['a'] }, /bad\.jsonl:1: field `labels`: expected 2 labels \(one per completion\), got 1/],
+      [{ ...good, labels: 'a' }, /field `labels`: expected an array of 2 labels \(one per completion\), got a string "a"/],
+      [{ ...good, labels: ['a', null] }, /field `labels\[1\]`: expected a label .* got null/],
+      [{ ...good, label: 'a', labels: ['a', 'b'] }, /field `labels`: expected either `label` \(one for the group\) or `labels` \(one per completion\), not both/],
+    ];
+    for (const [value, message] of cases) expect((await failure('bad.jsonl', line(value))).message).toMatch(message);
+    // NaN (Python's json.dumps writes it) inside a label is named by its path, like any other NaN.
+    const nan = await failure('bad.jsonl', '{"prompt_id": "a", "prompt": "x", "completions": ["1", "2"], "labels": [1, NaN]}');
+    expect(nan.message).toMatch(/bad\.jsonl:1: field `labels\[1\]`: expected a JSON value, got NaN or Infinity/);
+  });
+});

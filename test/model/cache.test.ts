@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createFunctionModel } from '../../adapters/function/index.js';
 import { ScoreCache, withCache } from '../../src/model/cache.js';
 import { InvalidArgumentError } from '../../src/spec/errors.js';
+import type { Label } from '../../src/spec/label.js';
 import type { RewardModel, ScoreRequest } from '../../src/spec/reward-model.js';
 
 const request = (prompt: string, completion: string): ScoreRequest => ({ prompt, completion });
@@ -136,7 +137,98 @@ describe('ScoreCache', () => {
   });
 });
 
+describe('ScoreCache with labels', () => {
+  const labelled = (prompt: string, completion: string, label: Label | undefined): ScoreRequest =>
+    label === undefined ? request(prompt, completion) : { prompt, completion, label };
+
+  it('keys a labelled request on its label: the same value in any key order, never a string for a number', () => {
+    const cache = new ScoreCache();
+    cache.set('v', labelled('p', 'c', 4), 1);
+    cache.set('v', labelled('p', 'c', 5), 0);
+    cache.set('v', labelled('p', 'c', { a: 1, b: [2, '3'] }), 0.5);
+    expect(cache.get('v', labelled('p', 'c', 4))).toBe(1);
+    expect(cache.get('v', labelled('p', 'c', 5))).toBe(0);
+    expect(cache.get('v', labelled('p', 'c', '4'))).toBeUndefined(); // the string "4" is another label
+    expect(cache.get('v', labelled('p', 'c', undefined))).toBeUndefined(); // and no label is another key again
+    expect(cache.get('v', labelled('p', 'c', { b: [2, '3'], a: 1 }))).toBe(0.5);
+    expect(cache.get('v', labelled('p', 'c', { a: 1, b: [2, 3] }))).toBeUndefined();
+    expect(cache.stats().size).toBe(3);
+  });
+
+  it('counts the label key in maxBytes and drops evicted labelled entries from its index', () => {
+    const bytes = ScoreCache.entryBytes({ modelId: 'v', prompt: 'p', completion: 'c', label: 'Paris' });
+    expect(bytes).toBe((1 + 1 + 1 + 6) * 2 + 8); // the label counts by its key, "sParis"
+    const cache = new ScoreCache({ maxBytes: bytes * 2 });
+    for (const city of ['Paris', 'Lyons', 'Turin']) cache.set('v', labelled('p', 'c', city), city.length);
+    expect(cache.stats()).toMatchObject({ size: 2, bytes: bytes * 2 });
+    expect(cache.get('v', labelled('p', 'c', 'Paris'))).toBeUndefined();
+    expect(cache.get('v', labelled('p', 'c', 'Turin'))).toBe(5);
+  });
+
+  it('agrees with a reference LRU model over random operations, labels included', () => {
+    const text = fc.constantFrom('', 'a', 'a\u0000');
+    const label = fc.constantFrom<Label | undefined>(undefined, 'a', '1', 1, true, ['a'], { x: 1 });
+    const operation = fc.tuple(fc.boolean(), fc.constantFrom('m', 'n'), text, text, label, fc.integer({ min: -5, max: 5 }));
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 60 }), (operations) => {
+        const cache = new ScoreCache({ maxEntries: 4 });
+        const reference = new Map<string, number>();
+        for (const [isSet, model, prompt, completion, label, score] of operations) {
+          const key = JSON.stringify([model, prompt, completion, label === undefined ? null : [typeof label, label]]);
+          if (isSet) {
+            reference.delete(key);
+            reference.set(key, score);
+            if (reference.size > 4) reference.delete(reference.keys().next().value!);
+            cache.set(model, labelled(prompt, completion, label), score);
+          } else {
+            const expected = reference.get(key);
+            if (expected !== undefined) {
+              reference.delete(key);
+              reference.set(key, expected);
+            }
+            expect(cache.get(model, labelled(prompt, completion, label))).toBe(expected);
+          }
+        }
+        expect(cache.stats().size).toBe(reference.size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('flat keys stay unambiguous with labels', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', '1', '\u0000', 's', 'L'), maxLength: 5 });
+    const label = fc.option(fc.oneof(text, fc.integer({ min: 0, max: 11 })), { nil: undefined });
+    fc.assert(
+      fc.property(fc.tuple(text, text, text, label), fc.tuple(text, text, text, label), ([m1, p1, c1, l1], [m2, p2, c2, l2]) => {
+        const same = m1 === m2 && p1 === p2 && c1 === c2 && l1 === l2;
+        expect(ScoreCache.key(m1, labelled(p1, c1, l1)) === ScoreCache.key(m2, labelled(p2, c2, l2))).toBe(same);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('withCache', () => {
+  it('a model that uses labels is scored per label and gets them; one that ignores labels is not rescored for a new label', async () => {
+    const seen: ScoreRequest[] = [];
+    const byLabel = createFunctionModel({ id: 'v', labels: 'required', batchScore: (requests) => (seen.push(...requests), requests.map((r) => Number(r.label))) });
+    const plain = counting('plain');
+    const cache = new ScoreCache();
+    const verifier = withCache(byLabel, cache);
+    expect(verifier.labels).toBe('required');
+    expect(await verifier.score([{ prompt: 'p', completion: 'c', label: 1 }, { prompt: 'p', completion: 'c', label: 2 }, { prompt: 'p', completion: 'c', label: 1 }])).toEqual([1, 2, 1]);
+    expect(seen).toEqual([{ prompt: 'p', completion: 'c', label: 1 }, { prompt: 'p', completion: 'c', label: 2 }]);
+    expect(await verifier.score([{ prompt: 'p', completion: 'c', label: 2 }])).toEqual([2]);
+    expect(seen).toHaveLength(2);
+
+    const ignoring = withCache(plain.model, cache);
+    expect(ignoring.labels).toBeUndefined();
+    await ignoring.score([{ prompt: 'p', completion: 'c', label: 1 }]);
+    await ignoring.score([{ prompt: 'p', completion: 'c', label: 2 }, request('p', 'c')]);
+    expect(plain.calls).toEqual([1]);
+  });
+
+
   it('sends only misses to the backend, once each, and keeps the order', async () => {
     const { model, seen, calls } = counting();
     const cache = new ScoreCache();

@@ -68,7 +68,7 @@ describe('validateModelConfig', () => {
       '  models.json: models[2].url (model `gold`): expected an http(s) URL, got "localhost:5000"',
       '  models.json: models[3].id: expected a non-empty string, got nothing (the field is required)',
       '  models.json: models[3].path: expected a non-empty path to the model folder, got ""',
-      '  models.json: models[4].type (model `f`): expected one of "onnx", "http", "huggingface", "lexicon", got "function" (function models exist in code only)',
+      '  models.json: models[4].type (model `f`): expected one of "onnx", "http", "huggingface", "lexicon", "verifier", got "function" (function models exist in code only)',
       '  models.json: models[5].template (model `t`): expected a template containing `{completion}` (otherwise every completion gets the same reward), got "{prompt}"',
       '  models.json: models[5].maxBatchSize (model `t`): expected a positive integer, got 0',
       '  models.json: models[5].timeoutMs (model `t`): expected a non-negative number of milliseconds (0 disables the timeout), got -1',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFunctionModel } from '../../adapters/function/index.js';
 import { createLexiconModel } from '../../adapters/lexicon/index.js';
+import { createVerifierModel } from '../../adapters/verifier/index.js';
 import { scoreRollouts } from '../../src/score/score-rollouts.js';
 import { truncatePartialLine } from '../../src/score/resume.js';
 import { InvalidInputError, RewardRouterError } from '../../src/spec/errors.js';
@@ -256,5 +257,49 @@ describe('truncatePartialLine', () => {
     expect(await truncatePartialLine(file)).toBe(200_000);
     expect(await readFile(file, 'utf8')).toBe('');
     expect(await truncatePartialLine(path('absent.jsonl'))).toBe(0);
+  });
+});
+
+describe('scoreRollouts with labels', () => {
+  const verifier = () => createVerifierModel({ id: 'correct', kind: 'exact' });
+
+  it('gives each request its label: the completion\'s own, else the group\'s (which the preference pair and a record get too)', async () => {
+    const seen: ScoreRequest[] = [];
+    const recorder = createFunctionModel({ id: 'rec', labels: 'optional', score: (request) => (seen.push(request), 0) });
+    const rollouts = await writeJsonl(path('labels.jsonl'), [
+      { prompt_id: 'a', prompt: 'A', completions: ['x', 'y'], label: 'x', preference: { chosen: 'x', rejected: 'z' } },
+      { prompt_id: 'b', prompt: 'B', completions: ['x', 'y'], labels: ['y', { any: 'json' }] },
+      { prompt_id: 'c', prompt: 'C', completions: ['x'] },
+      { prompt: 'D', chosen: 'd1', rejected: 'd2', label: 'd1' },
+    ]);
+    await scoreRollouts({ rollouts, out: path('labels-out.jsonl'), models: [recorder] });
+    expect(seen.map((r) => [r.prompt, r.completion, r.label])).toEqual([
+      ['A', 'x', 'x'], ['A', 'y', 'x'], ['A', 'x', 'x'], ['A', 'z', 'x'],
+      ['B', 'x', 'y'], ['B', 'y', { any: 'json' }],
+      ['C', 'x', undefined],
+      ['D', 'd1', 'd1'], ['D', 'd2', 'd1'],
+    ]);
+  });
+
+  it('a verifier scores labelled groups; a group without a label is an error naming file, line, group and model, before any scoring', async () => {
+    const rollouts = await writeJsonl(path('verify.jsonl'), [
+      { prompt_id: 'a', prompt: 'Capital of France?', completions: ['Paris.', 'Lyon'], label: 'Paris' },
+      { prompt_id: 'b', prompt: 'Capital of Peru?', completions: ['Lima', '\\boxed{Lima}'], labels: ['Lima', 'lima'] },
+    ]);
+    const out = path('verify-out.jsonl');
+    await scoreRollouts({ rollouts, out, models: [verifier()] });
+    expect((await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).scores.correct)).toEqual([[1, 0], [1, 1]]);
+
+    const missing = await writeJsonl(path('missing.jsonl'), [
+      { prompt_id: 'a', prompt: 'Capital of France?', completions: ['Paris'], label: 'Paris' },
+      { prompt_id: 'b', prompt: 'Capital of Peru?', completions: ['Lima'] },
+    ]);
+    const error = await scoreRollouts({ rollouts: missing, out: path('missing-out.jsonl'), models: [verifier()] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toBe(
+      `${missing}:2: field \`label\`: group "b" has no label, but model \`correct\` scores every completion against its label; add \`label\` (one for the prompt) or \`labels\` (one per completion)`,
+    );
+    const pairWithout = await writeJsonl(path('pair.jsonl'), [{ prompt_id: 'a', prompt: 'Q', completions: ['x', 'y'], labels: ['x', 'y'], preference: { chosen: 'x', rejected: 'y' } }]);
+    await expect(scoreRollouts({ rollouts: pairWithout, out: path('pair-out.jsonl'), models: [verifier()] })).rejects.toThrow(/:1: field `label`: group "a" has per-completion `labels` but its preference pair has none/);
   });
 });

@@ -138,3 +138,28 @@ describe('SampleBatcher', () => {
     expect(() => new SampleBatcher({ flushMs: -1, route })).toThrow('Expected `openrlhf.flushMs` to be a non-negative number, got `-1`');
   });
 });
+
+describe('SampleBatcher with labels', () => {
+  it('keeps each sample\'s label with it: the group goes to the router with `labels` in completion order', async () => {
+    const { calls, route } = recorder();
+    const batcher = new SampleBatcher({ groupSize: 3, route });
+    const rewards = await batcher.add([
+      { prompt: 'Q', completion: 'ccc', label: 'third' },
+      { prompt: 'Q', completion: 'a', label: { any: 'json' } },
+      { prompt: 'Q', completion: 'bb', label: 2 },
+    ]);
+    expect(rewards.map((reward) => reward.reward)).toEqual([3, 1, 2]);
+    expect(calls).toEqual([[{ prompt_id: openRlhfPromptId('Q'), prompt: 'Q', completions: ['a', 'bb', 'ccc'], labels: [{ any: 'json' }, 2, 'third'] }]]);
+  });
+
+  it('sends no labels for unlabelled samples, and refuses a prompt whose samples come with and without labels', async () => {
+    const { calls, route } = recorder();
+    const batcher = new SampleBatcher({ groupSize: 2, route });
+    await batcher.add([{ prompt: 'P', completion: 'x' }, { prompt: 'P', completion: 'y' }]);
+    expect(calls[0][0]).not.toHaveProperty('labels');
+    const mixed = await batcher.add([{ prompt: 'M', completion: 'x', label: 'x' }, { prompt: 'M', completion: 'y' }]).catch((e: unknown) => e);
+    expect((mixed as { code?: string }).code).toBe('INVALID_ARGUMENT');
+    expect((mixed as Error).message).toBe("Samples of one prompt came with and without labels (1 of 2 labelled); send OpenRLHF's `labels` with every sample of a prompt, or with none");
+    expect(calls).toHaveLength(1); // the mixed group never reached the router
+  });
+});

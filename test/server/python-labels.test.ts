@@ -1,0 +1,81 @@
+/**
+ * Labels from the Python recipes: the TRL reward function sends a dataset column, and verl's batch and per-sample
+ * functions send `ground_truth`, as labels; with a verifier as the router's reference and another as a candidate,
+ * the rewards equal those of an identical router given the same labelled groups.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLexiconModel } from '../../adapters/lexicon/index.js';
+import { createVerifierModel } from '../../adapters/verifier/index.js';
+import { createRouter, type Router, type RouterGroup } from '../../src/route/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { repositoryRoot } from '../helpers/cli.js';
+
+const examples = join(repositoryRoot, 'examples', 'python');
+
+function router(): Router {
+  return createRouter({
+    candidates: [createVerifierModel({ id: 'exact', kind: 'exact' }), createLexiconModel({ id: 'afinn', name: 'afinn', template: '{completion}' })],
+    reference: createVerifierModel({ id: 'correct', kind: 'numeric' }),
+    probeShare: 1,
+    seed: 2,
+  });
+}
+
+function pythonJson(code: string, env: Record<string, string>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env };
+    delete childEnv.REWARD_ROUTER_TOKEN;
+    delete childEnv.REWARD_ROUTER_LABEL_COLUMN;
+    execFile('python3', ['-c', `import json, sys\nsys.path.insert(0, '.')\n${code}`], { cwd: examples, env: childEnv, timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`python3 failed: ${stderr}`));
+      else resolve(JSON.parse(stdout));
+    });
+  });
+}
+
+let server: RunningServer;
+afterAll(async () => {
+  await server?.close();
+});
+
+const PROBLEMS = [
+  { prompt: 'What is 2 + 2?', completions: ['\\boxed{4}', 'Great! 5', '4'], answer: '4' },
+  { prompt: 'What is 3 x 3?', completions: ['\\boxed{9}', 'It is 8.', 'Wonderful, nine'], answer: '9' },
+];
+
+describe('examples/python send labels', () => {
+  it('TRL (a dataset column) and verl (ground_truth, batch and per sample) reach the verifiers as labels', async () => {
+    server = await startServer({ router: router(), port: 0, openrlhf: { groupSize: 1 } });
+    const twin = router();
+    const env = { REWARD_ROUTER_URL: server.url };
+    const pairs = PROBLEMS.flatMap((problem) => problem.completions.map((completion) => ({ ...problem, completion })));
+    const groups = (ids: (i: number) => string): RouterGroup[] =>
+      PROBLEMS.map((problem, i) => ({ prompt_id: ids(i), prompt: problem.prompt, completions: problem.completions, labels: problem.completions.map(() => problem.answer) }));
+
+    // TRL: the `answer` column of the dataset, one value per completion.
+    const trl = await pythonJson(
+      `from trl_grpo_reward import reward_router\nprint(json.dumps(reward_router(prompts=${JSON.stringify(pairs.map((p) => p.prompt))}, completions=${JSON.stringify(pairs.map((p) => p.completion))}, answer=${JSON.stringify(pairs.map((p) => p.answer))})))`,
+      env,
+    );
+    expect(trl).toEqual((await twin.score(groups((i) => `g${i}`))).groups.flatMap((group) => group.rewards));
+
+    // verl, batch reward manager: ground_truths.
+    const verl = await pythonJson(
+      `from verl_custom_reward import compute_score_batch\nprint(json.dumps(compute_score_batch(data_sources=['d'] * ${pairs.length}, solution_strs=${JSON.stringify(pairs.map((p) => p.completion))}, ground_truths=${JSON.stringify(pairs.map((p) => p.answer))}, extra_infos=${JSON.stringify(pairs.map((p) => ({ prompt: p.prompt })))})))`,
+      env,
+    );
+    expect(verl).toEqual((await twin.score(groups((i) => `g${i}`))).groups.flatMap((group) => group.rewards));
+
+    // verl, per sample through /get_reward (group size 1 here): the label travels with the sample.
+    const one = await pythonJson(`from verl_custom_reward import compute_score\nprint(json.dumps(compute_score('d', '\\\\boxed{4}', '4', {'prompt': 'What is 2 + 2?'})))`, env);
+    const expected = await twin.score([{ prompt_id: 'x', prompt: 'What is 2 + 2?', completions: ['\\boxed{4}'], labels: ['4'] }]);
+    expect(one).toBe(expected.groups[0].rewards[0]);
+
+    const state = (await (await fetch(`${server.url}/v1/state`)).json()) as { reference: { calls: number; failures: number } };
+    expect(state.reference).toMatchObject({ failures: 0 });
+    expect(state.reference.calls).toBe(2); // the two probed batch steps (a one-completion group is never probed)
+    expect(state).toEqual(JSON.parse(JSON.stringify(twin.state())));
+  });
+});
