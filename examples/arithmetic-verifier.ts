@@ -88,38 +88,16 @@ export interface CandidateSummary {
   readonly decisiveAccuracy: number | null;
   /** Mean over prompts of the covariance of the normalized reward with the verifier's normalized reward. */
   readonly alignment: number | null;
+  /** Teaches the policy against correctness: ranked last, never selected. */
+  readonly harmful: boolean;
 }
 
 export interface ExampleResult {
   readonly report: SelectionReport;
-  /** Candidates, best alignment first. */
+  /** Candidates in the report's order: best alignment first, harmful ones last. */
   readonly ranking: CandidateSummary[];
   /** The scored rollouts (every model's scores, and the labels). */
   readonly scored: string;
-}
-
-const mean = (values: readonly number[]) => (values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length);
-
-/** Per group, the unbiased covariance of two normalized reward vectors. */
-function covariance(x: readonly number[], y: readonly number[]): number {
-  const mx = mean(x)!;
-  const my = mean(y)!;
-  return x.reduce((sum, value, i) => sum + (value - mx) * (y[i] - my), 0) / (x.length - 1);
-}
-
-/** Share of the pairs the reference orders that the rewards order the same way; null with no such pair. */
-function decisiveShare(rewards: readonly number[], reference: readonly number[]): number | null {
-  let decisive = 0;
-  let agree = 0;
-  for (let i = 0; i < rewards.length; i++) {
-    for (let j = i + 1; j < rewards.length; j++) {
-      const truth = Math.sign(reference[i] - reference[j]);
-      if (truth === 0) continue;
-      decisive++;
-      if (Math.sign(rewards[i] - rewards[j]) === truth) agree++;
-    }
-  }
-  return decisive === 0 ? null : agree / decisive;
 }
 
 export async function main(outDir: string = join(tmpdir(), 'reward-router-arithmetic-verifier')): Promise<ExampleResult> {
@@ -139,37 +117,27 @@ export async function main(outDir: string = join(tmpdir(), 'reward-router-arithm
   const report = await measureRollouts(scored, { reference: 'correct' });
   await writeReportJson(join(outDir, 'report.json'), report);
 
-  // Decisive accuracy and alignment from the scored groups, on the report's calibrations.
-  const groups = (await readFile(scored, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Required<Pick<RolloutGroup, 'scores'>>);
-  const scale = new Map(report.models.map((model) => [model.id, model.calibration]));
-  const normalized = (id: string, rewards: readonly number[]) => {
-    const calibration = scale.get(id);
-    return calibration && calibration.std > 0 ? rewards.map((reward) => (reward - calibration.mean) / calibration.std) : rewards.map(() => 0);
-  };
+  // The report ranks by the default teacher score, the alignment with the reference (harmful candidates last).
   const ranking = report.models
-    .filter((model) => model.id !== 'correct')
-    .map((model): CandidateSummary => {
-      const alignments: number[] = [];
-      const decisive: number[] = [];
-      for (const { scores } of groups) {
-        const truth = scores.correct;
-        if (truth.length < 2) continue;
-        alignments.push(covariance(normalized(model.id, scores[model.id]), normalized('correct', truth)));
-        const share = decisiveShare(scores[model.id], truth);
-        if (share !== null) decisive.push(share);
-      }
-      return { id: model.id, variance: model.variance.mean, accuracy: model.accuracy.onPolicy, decisiveAccuracy: mean(decisive), alignment: mean(alignments) };
-    })
-    .sort((x, y) => (y.alignment ?? -Infinity) - (x.alignment ?? -Infinity) || (x.id < y.id ? -1 : 1));
+    .filter((model) => model.role === 'candidate')
+    .map((model): CandidateSummary => ({
+      id: model.id,
+      variance: model.variance.mean,
+      accuracy: model.accuracy.onPolicy,
+      decisiveAccuracy: model.accuracy.onPolicyDecisive,
+      alignment: model.alignment?.mean ?? null,
+      harmful: model.harmful,
+    }));
   return { report, ranking, scored };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { ranking } = await main(process.argv[2]);
+  const { ranking, report } = await main(process.argv[2]);
   const show = (value: number | null) => (value === null ? '—' : value.toFixed(3).padStart(7));
   console.log('candidates ranked by alignment with correctness (the numeric verifier is the reference):');
   console.log('  model      alignment  decisive acc.  accuracy  variance');
   for (const model of ranking) {
-    console.log(`  ${model.id.padEnd(10)} ${show(model.alignment)}    ${show(model.decisiveAccuracy)}      ${show(model.accuracy)}   ${show(model.variance)}`);
+    console.log(`  ${model.id.padEnd(10)} ${show(model.alignment)}    ${show(model.decisiveAccuracy)}      ${show(model.accuracy)}   ${show(model.variance)}${model.harmful ? '   harmful' : ''}`);
   }
+  console.log(`selected: ${report.selected ?? 'none'}`);
 }

@@ -23,6 +23,11 @@ describe('examples/arithmetic-verifier.ts', () => {
       expect(model.decisiveAccuracy).toBeLessThan(0.5);
     }
     expect(ranking[0].alignment).toBeGreaterThan(0.2);
+    // The report selects the one candidate aligned with correctness and never a harmful one.
+    expect(report.teacherScoreKind).toBe('alignment');
+    expect(report.selected).toBe('boxed');
+    expect(ranking[0].harmful).toBe(false);
+    for (const model of ranking.filter((candidate) => candidate.harmful)) expect(model.alignment).toBeLessThan(0);
 
     // The verifier's scores are the truth of the generated answers, recomputed here from the labels.
     const lines = (await readFile(scored, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
