@@ -30,8 +30,12 @@ export function checkGroups(groups: unknown): asserts groups is readonly RouterG
 function requestsOf(groups: readonly RouterGroup[], indices: readonly number[]): ScoreRequest[] {
   const requests: ScoreRequest[] = [];
   for (const index of indices) {
-    const { prompt, completions } = groups[index];
-    for (const completion of completions) requests.push({ prompt, completion });
+    const { prompt, completions, messages } = groups[index];
+    if (messages === undefined) {
+      for (const completion of completions) requests.push({ prompt, completion });
+    } else {
+      completions.forEach((completion, at) => requests.push({ prompt, completion, messages: [...messages.prompt, ...messages.completions[at]] }));
+    }
   }
   return requests;
 }

@@ -2,7 +2,7 @@
  * The router's public types (the contract in docs/router.md, shared with the reward server). The math behind every
  * number lives in docs/concepts.md and docs/router.md; this file only says what each field means.
  */
-import type { RewardModel } from '../spec/reward-model.js';
+import type { ChatMessage, RewardModel } from '../spec/reward-model.js';
 import type { Calibration } from '../stats/calibration.js';
 import type { TeacherWeights } from '../select/teacher.js';
 
@@ -90,6 +90,11 @@ export interface RouterGroup {
   readonly prompt_id: string;
   readonly prompt: string;
   readonly completions: readonly string[];
+  /**
+   * When the group was chat messages: the prompt's turns and each completion's turns (`prompt` and `completions`
+   * then hold their plain rendering). Every model gets the conversation as `ScoreRequest.messages`.
+   */
+  readonly messages?: { readonly prompt: readonly ChatMessage[]; readonly completions: ReadonlyArray<readonly ChatMessage[]> };
 }
 
 /** Provenance of a group's rewards: one model, or the weights of a mix. */
