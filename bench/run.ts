@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   onnx: async () => (await import('./onnx.js')).benchOnnx,
   server: async () => (await import('./server.js')).benchServer,
   router: async () => (await import('./router.js')).benchRouter,
+  serving: async () => (await import('./serving-loop.js')).benchServing,
 };
 
 async function main(): Promise<void> {

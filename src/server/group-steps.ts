@@ -38,6 +38,8 @@ export interface ClosedGroup {
   /** Its samples wait for this step's rewards. */
   readonly routed: boolean;
   readonly closedByWindow: boolean;
+  /** Resolves once its samples' own scoring calls are done (their scores are then in the shared cache). */
+  readonly settled: () => Promise<void>;
 }
 
 export interface GroupStepsOptions {
@@ -162,6 +164,9 @@ export class GroupSteps {
   }
 
   private async step(groups: ClosedGroup[]): Promise<void> {
+    // A group can close inside the request that adds its last sample, before that request starts its scoring calls.
+    await Promise.resolve();
+    await Promise.all(groups.map((group) => group.settled()));
     groups.sort((a, b) => compare(a.prompt, b.prompt) || a.sequence - b.sequence);
     const promptId = this.options.promptId ?? groupPromptId;
     const used = new Map<string, number>();

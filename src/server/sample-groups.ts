@@ -100,6 +100,8 @@ interface OpenGroup {
   mode: 'pinned' | 'routed' | 'held';
   teacher: PinnedTeacher | undefined;
   readonly samples: GroupSample[];
+  /** Scoring calls of its samples still running: its router step waits for them, so it finds their scores cached. */
+  readonly scoring: Array<Promise<void>>;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -169,7 +171,7 @@ export class SampleGroups {
     const evaluation = options.eval === true;
     const results: Array<Promise<SampleReward>> = [];
     // Pinned samples of this request are scored together, one backend call per teacher.
-    const batches = new Map<string, { teacher: PinnedTeacher; requests: ScoreRequest[]; resolvers: Waiter[]; evaluation: boolean[] }>();
+    const batches = new Map<string, { teacher: PinnedTeacher; requests: ScoreRequest[]; resolvers: Waiter[]; evaluation: boolean[]; groups: Set<OpenGroup> }>();
     for (const sample of samples) {
       const group = this.groupFor(sample, evaluation);
       const entry: GroupSample = { completion: sample.completion, completionMessages: sample.messages?.slice(sample.promptMessages?.length ?? 1), waiter: undefined };
@@ -182,7 +184,8 @@ export class SampleGroups {
             const teacher = group.teacher;
             const key = teacherKey(teacher);
             let batch = batches.get(key);
-            if (!batch) batches.set(key, (batch = { teacher, requests: [], resolvers: [], evaluation: [] }));
+            if (!batch) batches.set(key, (batch = { teacher, requests: [], resolvers: [], evaluation: [], groups: new Set() }));
+            batch.groups.add(group);
             batch.requests.push(requestOf(group, entry));
             batch.resolvers.push(waiter);
             batch.evaluation.push(group.evaluation);
@@ -193,7 +196,10 @@ export class SampleGroups {
       );
       if (group.samples.length >= this.groupSize) this.close(group, 'complete');
     }
-    for (const batch of batches.values()) void this.scoreBatch(batch.teacher, batch.requests, batch.resolvers, batch.evaluation);
+    for (const batch of batches.values()) {
+      const work = this.scoreBatch(batch.teacher, batch.requests, batch.resolvers, batch.evaluation);
+      for (const group of batch.groups) group.scoring.push(work);
+    }
     return Promise.all(results);
   }
 
@@ -228,6 +234,7 @@ export class SampleGroups {
       mode: 'routed',
       teacher: undefined,
       samples: [],
+      scoring: [],
       timer: undefined,
     };
     this.assignTeacher(group, this.router.state());
@@ -273,6 +280,8 @@ export class SampleGroups {
       complete: size >= this.groupSize,
       routed: group.mode !== 'pinned',
       closedByWindow: why === 'window',
+      // Read when the step starts: this request's scoring calls are started by then.
+      settled: () => Promise.allSettled(group.scoring).then(() => undefined),
     };
     this.steps.push(closed);
   }
@@ -312,7 +321,7 @@ export class SampleGroups {
     if (waiting.length === 0 || !group.teacher) return;
     const resolvers = waiting.map((sample) => sample.waiter as Waiter);
     for (const sample of waiting) sample.waiter = undefined;
-    void this.scoreBatch(group.teacher, waiting.map((sample) => requestOf(group, sample)), resolvers, waiting.map(() => group.evaluation));
+    group.scoring.push(this.scoreBatch(group.teacher, waiting.map((sample) => requestOf(group, sample)), resolvers, waiting.map(() => group.evaluation)));
   }
 
   private async scoreBatch(teacher: PinnedTeacher, requests: ScoreRequest[], resolvers: Waiter[], evaluation: boolean[]): Promise<void> {
