@@ -38,6 +38,8 @@ export interface ClosedGroup {
   /** Its samples wait for this step's rewards. */
   readonly routed: boolean;
   readonly closedByWindow: boolean;
+  /** Stepped as soon as possible (a `/v1/score` call's groups: one call, one step). */
+  readonly urgent: boolean;
   /** Resolves once its samples' own scoring calls are done (their scores are then in the shared cache). */
   readonly settled: () => Promise<void>;
 }
@@ -132,6 +134,7 @@ export class GroupSteps {
     if (this.draining || this.queue.length >= this.options.stepGroups) return 0;
     let at = Infinity;
     for (const { group, closedAt } of this.queue) {
+      if (group.urgent) return 0;
       if (group.routed) {
         if (group.closedByWindow) return 0;
         at = Math.min(at, group.openedAt + this.options.windowMs);

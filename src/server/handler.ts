@@ -104,9 +104,12 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
 
   // One router step at a time (the router serializes them too); a failed step does not block the next.
   let chain: Promise<unknown> = Promise.resolve();
+  let pendingSteps = 0;
   const step = (groups: readonly RouterGroup[]): Promise<RouterResult> => {
+    pendingSteps++;
     const run = chain.then(() => router.score(groups));
     chain = run.catch(() => undefined);
+    void chain.then(() => pendingSteps--);
     return run;
   };
 
@@ -158,6 +161,11 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
       return jsonResponse(200, { step: state.step, active: state.active, groups: [] });
     }
     if (isEvaluation(request, path)) return jsonResponse(200, await evaluateGroups(samples, groups, router.state()));
+    // A call that finds the router idle is its step and gets the step's rewards and decision. One that would queue
+    // behind another step (several ranks or clients at once, a slow candidate probing) is answered at once by the
+    // teacher the router names now, and its groups are stepped in the background.
+    const immediate = pendingSteps > 0 ? samples.scoreGroups(groups) : null;
+    if (immediate) return jsonResponse(200, { ...(await immediate), background: true });
     const result = await step(groups);
     return jsonResponse(200, {
       step: result.step,

@@ -17,7 +17,7 @@
  * - Evaluation traffic (`eval: true`, or a group that closes with exactly `evalGroupSize` samples) is scored the
  *   same way but never reaches the router, so it does not move the routing state.
  */
-import type { RewardSource, RouterState } from '../route/index.js';
+import type { RewardSource, RouterGroup, RouterState } from '../route/index.js';
 import { InvalidArgumentError, TimeoutError } from '../spec/errors.js';
 import type { ChatMessage, RewardModel, ScoreRequest } from '../spec/reward-model.js';
 import { normalizeReward, pinTeacher, TeacherScorer, unitScore, type PinnedTeacher } from './group-teacher.js';
@@ -65,6 +65,13 @@ export interface SampleReward {
   /** Known only for groups that waited for their step (warm-up, rescue). */
   readonly flat?: boolean;
   readonly drop?: boolean;
+}
+
+/** A whole group scored by the teacher the router names now. */
+export interface ScoredGroup {
+  readonly prompt_id: string;
+  readonly rewards: number[];
+  readonly source: RewardSource;
 }
 
 export interface SampleGroupsStats extends GroupStepsStats {
@@ -210,6 +217,48 @@ export class SampleGroups {
     return unitScore(normalizeReward(reward.reward, calibration));
   }
 
+  /**
+   * Whole groups (`/v1/score` while another step is running): scored at once by the teacher the router names now,
+   * then queued for a background step of their own. Null when no teacher can be named (warm-up, rescue): the
+   * caller steps them itself.
+   */
+  scoreGroups(groups: readonly RouterGroup[]): Promise<{ readonly step: number; readonly active: string | null; readonly groups: ScoredGroup[] }> | null {
+    const state = this.router.state();
+    if (state.strategy === 'rescue' || !this.scorer) return null;
+    const teacher = pinTeacher(state);
+    if (!teacher || (teacher.kind === 'model' && !this.scorer.has(teacher.model))) return null;
+    const requests: ScoreRequest[] = [];
+    for (const group of groups) {
+      group.completions.forEach((completion, index) => {
+        const messages = group.messages;
+        requests.push(messages ? { prompt: group.prompt, completion, messages: [...messages.prompt, ...messages.completions[index]] } : { prompt: group.prompt, completion });
+      });
+    }
+    const work = this.scorer.score(requests, teacher);
+    const settled = () => work.then(() => undefined, () => undefined);
+    return work.then((scored) => {
+      let offset = 0;
+      const answers = groups.map((group) => {
+        const own = scored.slice(offset, (offset += group.completions.length));
+        for (const sample of own) if (sample.failover) this.failovers++;
+        this.steps.push({
+          sequence: this.sequence++,
+          prompt: group.prompt,
+          promptMessages: group.messages?.prompt,
+          samples: group.completions.map((completion, index) => ({ completion, completionMessages: group.messages?.completions[index], waiter: undefined })),
+          openedAt: this.clock(),
+          complete: true,
+          routed: false,
+          closedByWindow: false,
+          urgent: true,
+          settled,
+        });
+        return { prompt_id: group.prompt_id, rewards: own.map((sample) => sample.reward), source: own[0]?.source ?? { model: 'none' } };
+      });
+      return { step: teacher.step, active: teacher.kind === 'model' ? teacher.model : null, groups: answers };
+    });
+  }
+
   /** Closes every open group and steps everything waiting (shutdown); later samples are handled the same way. */
   async drain(): Promise<void> {
     this.draining = true;
@@ -280,6 +329,7 @@ export class SampleGroups {
       complete: size >= this.groupSize,
       routed: group.mode !== 'pinned',
       closedByWindow: why === 'window',
+      urgent: false,
       // Read when the step starts: this request's scoring calls are started by then.
       settled: () => Promise.allSettled(group.scoring).then(() => undefined),
     };

@@ -186,6 +186,30 @@ describe('samples scored at once by their group\'s teacher', () => {
     await handler.close();
   });
 
+  it('/v1/score is one router step when the router is idle, and an overlapping call is answered at once by the named teacher and stepped after', async () => {
+    const fast = functionModel('fast', (request) => request.completion.length);
+    const slowScores = functionModel('slow', (request) => request.completion.split(' ').length);
+    const slow: RewardModel = { id: 'slow', score: async (batch) => (await new Promise((resolve) => setTimeout(resolve, 150)), slowScores.score(batch)) };
+    const calibrations = { fast: { mean: 10, std: 4 }, slow: { mean: 2, std: 1 } };
+    const { served, steps } = recordedRouter({ candidates: [fast, slow], calibrations, probeShare: 1 });
+    const handler = createRewardHandler({ router: served });
+    const [a, b] = makeGroups(2, 3, 46);
+    const first = handler.fetch(post('/v1/score', { groups: [a] }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = performance.now();
+    const second = (await (await handler.fetch(post('/v1/score', { groups: [b] }))).json()) as { background?: boolean; step: number; groups: Array<{ rewards: number[]; source: unknown }> };
+    expect(performance.now() - started).toBeLessThan(150);
+    expect(second.background).toBe(true);
+    expect(second.step).toBe(0);
+    expect(second.groups[0].source).toEqual({ model: 'fast' });
+    expect(second.groups[0].rewards).toEqual(b.completions.map((completion) => (completion.length - 10) / 4));
+    const firstBody = (await (await first).json()) as { decision?: unknown; background?: boolean };
+    expect(firstBody.decision).toBeDefined();
+    expect(firstBody.background).toBeUndefined();
+    await handler.close();
+    expect(steps.map((step) => step.map((group) => group.prompt))).toEqual([[a.prompt], [b.prompt]]);
+  });
+
   it('with rescue, samples wait for their whole group (it must see the group), and get the step\'s rewards', async () => {
     const { served, steps } = recordedRouter({ candidates: lexicons(), strategy: 'rescue', calibrations: { afinn: { mean: 0, std: 1 }, vader: { mean: 0, std: 1 } } });
     const twin = createRouter({ candidates: lexicons(), strategy: 'rescue', seed: 5, calibrations: { afinn: { mean: 0, std: 1 }, vader: { mean: 0, std: 1 } } });

@@ -35,4 +35,12 @@ describe('serving RLHF loops as they call', () => {
     expect(result.slowCalls).toBeGreaterThan(0);
     expect(result.p99Ms).toBeLessThan(250);
   });
+
+  it('answers overlapping /v1/score calls at once instead of queueing them behind a step that waits for a 250 ms candidate', async () => {
+    const result = await runCandidateLatency({ slowMs: 250, durationMs: 1_500, connections: 4, endpoint: '/v1/score' });
+    // A call that finds the router idle is its step (250 ms with the slow probe); the overlapping ones are not.
+    expect(result.requests).toBeGreaterThan(20);
+    expect(result.p50Ms).toBeLessThan(250);
+    expect(result.routerSteps).toBeGreaterThan(0);
+  });
 });
