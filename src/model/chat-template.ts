@@ -5,8 +5,8 @@
  *
  * The whole conversation is rendered (prompt turns and the completion's turns, `add_generation_prompt: false`),
  * which is what a sequence-classification RM trained on chat data reads and what TRL feeds such RMs. The template
- * gets the tokenizer's special tokens (`bos_token`, `eos_token`, ...) and transformers' helpers
- * `raise_exception` and `strftime_now`.
+ * gets the tokenizer's special tokens (`bos_token`, `eos_token`, ...); @huggingface/jinja provides transformers'
+ * helpers `raise_exception` and `strftime_now`.
  */
 import { Template } from '@huggingface/jinja';
 import { InvalidInputError, ModelLoadError } from '../spec/errors.js';
@@ -38,8 +38,8 @@ export function chatTemplateSource(tokenizerConfig: Readonly<Record<string, unkn
 }
 
 /**
- * Compiles a chat template. A template that does not parse is a ModelLoadError naming the model; one that raises
- * while rendering (many refuse a conversation that does not alternate user / assistant) is an InvalidInputError.
+ * Compiles a chat template. A template that does not parse is a ModelLoadError naming the model; one that fails
+ * or raises while rendering is an InvalidInputError naming it.
  */
 export function createChatTemplate(modelId: string, source: string, tokenizerConfig: Readonly<Record<string, unknown>> = {}): ChatTemplate {
   let template: Template;
@@ -53,41 +53,16 @@ export function createChatTemplate(modelId: string, source: string, tokenizerCon
     const text = tokenText(tokenizerConfig[name]);
     if (text !== undefined) tokens[name] = text;
   }
-  const raise = (message: unknown) => {
-    throw new InvalidInputError(`Model \`${modelId}\`: its chat template refused the conversation: ${String(message)}`);
-  };
-  const strftimeNow = (format: unknown) => strftime(String(format), new Date());
   return (messages) => {
     try {
       return template.render({
         ...tokens,
         messages: messages.map((message) => ({ role: message.role, content: message.content })),
         add_generation_prompt: false,
-        raise_exception: raise,
-        strftime_now: strftimeNow,
       });
     } catch (error) {
-      if (error instanceof InvalidInputError) throw error;
-      throw new InvalidInputError(`Model \`${modelId}\`: its chat template failed on the conversation (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      // Many templates `raise_exception` on a conversation they do not accept (e.g. one not alternating user / assistant).
+      throw new InvalidInputError(`Model \`${modelId}\`: its chat template refused the conversation: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   };
-}
-
-/** The few strftime directives chat templates use (dates in system prompts). */
-function strftime(format: string, date: Date): string {
-  const pad = (value: number) => String(value).padStart(2, '0');
-  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-  const directives: Record<string, string> = {
-    d: pad(date.getDate()),
-    m: pad(date.getMonth() + 1),
-    Y: String(date.getFullYear()),
-    y: pad(date.getFullYear() % 100),
-    B: months[date.getMonth()],
-    b: months[date.getMonth()].slice(0, 3),
-    H: pad(date.getHours()),
-    M: pad(date.getMinutes()),
-    S: pad(date.getSeconds()),
-    '%': '%',
-  };
-  return format.replace(/%(.)/g, (whole, key: string) => directives[key] ?? whole);
 }
