@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # OpenRLHF with the reward router as its remote reward model (docs/integrations.md, "OpenRLHF").
 #
-# OpenRLHF >= 0.10 posts one sample per call as each generation finishes ({"query": [prompt + response],
-# "prompts": [prompt], "labels": [label]}); 0.8 and 0.9 post whole rollout batches. Either way the server answers
+# OpenRLHF >= 0.9.1 posts one sample per call as each generation finishes ({"query": [prompt + response],
+# "prompts": [prompt], "labels": [label]}); 0.8 and 0.9.0 post whole rollout batches. Either way the server answers
 # each sample at once with its group's teacher (--group-size = n_samples_per_prompt), assembles the groups by prompt
 # and feeds them to the router in the background (--step-groups = rollout batch size: one router step per training
 # step). Evaluation groups (--eval-group-size = eval n_samples_per_prompt) never move the routing state. `scores`
@@ -23,7 +23,7 @@ MODELS="${MODELS:-models.json}"
 PRETRAIN="${PRETRAIN:-Qwen/Qwen2.5-0.5B-Instruct}"
 PROMPT_DATA="${PROMPT_DATA:-your/prompt-dataset}"
 SAVE_PATH="${SAVE_PATH:-./checkpoint}"
-# OpenRLHF 0.8 / 0.9 send a whole rollout batch per call: 128 prompts x 8 samples of a few thousand characters
+# OpenRLHF 0.8 / 0.9.0 send a whole rollout batch per call: 128 prompts x 8 samples of a few thousand characters
 # pass the server's default 16 MiB body limit, so raise it (docs/integrations.md, "Large batches").
 MAX_BODY_BYTES="${MAX_BODY_BYTES:-67108864}"
 # Longest a prompt's group stays open for its samples: above the slowest generation of one step.

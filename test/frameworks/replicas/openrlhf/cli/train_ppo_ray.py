@@ -67,7 +67,7 @@ def shard(urls, queries, prompts, labels):
 
 
 def single_turn_reward(urls, query, prompt, label):
-    """SingleTurnAgentExecutor (0.10+): one sample per call, the first server's answer is the sample's."""
+    """SingleTurnAgentExecutor (0.9.1+): one sample per call, the first server's answer is the sample's."""
     infos = [post(url, payload) for url, payload in shard(urls, [query], [prompt], [label])]
     info = infos[0]
     score = info.get("scores")
@@ -92,7 +92,7 @@ def phase(args, rollouts, samples_per_prompt):
     """One generate phase: every prompt's samples, rewarded as this version does, then dynamic filtering."""
     samples = [(row["prompt"], completion, row.get("label")) for row in rollouts for completion in row["completions"][:samples_per_prompt]]
     queries = [prompt + completion for prompt, completion, _ in samples]
-    if VERSION >= (0, 10, 0):
+    if VERSION >= (0, 9, 1):
         async def run():
             loop = asyncio.get_running_loop()
             return await asyncio.gather(*(loop.run_in_executor(None, single_turn_reward, args.remote_url, query, prompt, label) for query, (prompt, _, label) in zip(queries, samples)))
