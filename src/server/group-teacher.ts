@@ -55,7 +55,7 @@ export function pinTeacher(state: RouterState): PinnedTeacher | null {
   const active = state.models.find((model) => model.id === state.active);
   // A teacher whose circuit is open would fail every sample: the best healthy candidate stands in, as the router's
   // failover would pick it.
-  const teacher = active && active.healthy ? active : (byScore.find((model) => model.healthy) ?? active);
+  const teacher = active && active.healthy ? active : (byScore.find((model) => model.healthy && model.calibration !== null) ?? byScore.find((model) => model.healthy) ?? active);
   if (!teacher) return null;
   if (teacher.calibration === null && state.step === 0) return null;
   const fallback = byScore

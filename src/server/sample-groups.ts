@@ -207,6 +207,8 @@ export class SampleGroups {
       const work = this.scoreBatch(batch.teacher, batch.requests, batch.resolvers, batch.evaluation);
       for (const group of batch.groups) group.scoring.push(work);
     }
+    // Shutting down: a request that was still being read gets its groups closed and stepped at once.
+    if (this.draining) for (const map of [this.plain, this.chat, this.evalPlain, this.evalChat]) for (const group of [...map.values()]) this.close(group, 'window');
     return Promise.all(results);
   }
 

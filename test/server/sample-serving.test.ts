@@ -225,3 +225,16 @@ describe('samples scored at once by their group\'s teacher', () => {
     await handler.close();
   });
 });
+
+describe('shutdown', () => {
+  it('a sample that arrives while the server drains, before any calibration, is stepped at once instead of waiting for its window', async () => {
+    const { served, steps } = recordedRouter({ candidates: lexicons() });
+    const handler = createRewardHandler({ router: served, grouping: { groupSize: 8, windowMs: 60_000 } });
+    await handler.samples.drain();
+    const started = performance.now();
+    const body = await getReward(handler, 'Late prompt: ', ' a lovely late answer');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(body.rewards).toHaveLength(1);
+    expect(steps).toHaveLength(1);
+  });
+});
