@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   server: async () => (await import('./server.js')).benchServer,
   router: async () => (await import('./router.js')).benchRouter,
   verifier: async () => (await import('./verifier.js')).benchVerifier,
+  serving: async () => (await import('./serving-loop.js')).benchServing,
 };
 
 async function main(): Promise<void> {

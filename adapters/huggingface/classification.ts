@@ -6,6 +6,7 @@
  * raw logits: probabilities saturate and hide the reward differences the router measures.
  */
 import { textClassification } from '@huggingface/inference';
+import { chatTemplateSource, createChatTemplate } from '../../src/model/chat-template.js';
 import { defineRewardModel, reliabilityOptions } from '../../src/model/define.js';
 import { InvalidArgumentError, InvalidResponseError } from '../../src/spec/errors.js';
 import { applyTemplate, DEFAULT_TEMPLATE, type RewardModel, type Template } from '../../src/spec/reward-model.js';
@@ -24,6 +25,13 @@ export interface HuggingFaceClassifierOptions extends HuggingFaceOptions {
   readonly negativeLabel?: string;
   /** `parameters.function_to_apply`. @default "none" (raw logits) */
   readonly functionToApply?: (typeof FUNCTIONS_TO_APPLY)[number];
+  /**
+   * The model's tokenizer_config.json (parsed): chat samples are rendered with its `chat_template` and special
+   * tokens, as the model was trained to read them. @default none: chat samples are sent in the plain rendering
+   */
+  readonly tokenizerConfig?: Readonly<Record<string, unknown>>;
+  /** A chat template (Jinja) to use instead of the one in `tokenizerConfig`. */
+  readonly chatTemplate?: string;
 }
 
 export function createHuggingFaceClassifier(options: HuggingFaceClassifierOptions): RewardModel {
@@ -31,6 +39,8 @@ export function createHuggingFaceClassifier(options: HuggingFaceClassifierOption
   // Only hf-inference serves text classification among the Inference Providers; "auto" resolves to it.
   const target = resolveTarget(options, ['hf-inference', 'auto']);
   const template = options.template ?? DEFAULT_TEMPLATE;
+  const chatSource = options.chatTemplate ?? (options.tokenizerConfig ? chatTemplateSource(options.tokenizerConfig) : undefined);
+  const chat = chatSource === undefined ? undefined : createChatTemplate(id, chatSource, options.tokenizerConfig);
   const functionToApply = options.functionToApply ?? 'none';
   if (!FUNCTIONS_TO_APPLY.includes(functionToApply)) {
     throw new InvalidArgumentError('functionToApply', `Expected \`functionToApply\` of model \`${id}\` to be one of "none", "softmax", "sigmoid", got ${JSON.stringify(functionToApply)}`, { modelId: id });
@@ -46,7 +56,7 @@ export function createHuggingFaceClassifier(options: HuggingFaceClassifierOption
           {
             ...(target.endpointUrl ? { endpointUrl: target.endpointUrl } : { provider: target.provider as 'hf-inference', model: target.model }),
             accessToken: target.accessToken,
-            inputs: applyTemplate(template, request),
+            inputs: chat && request.messages ? chat(request.messages) : applyTemplate(template, request),
             parameters: { function_to_apply: functionToApply },
           },
           libraryOptions,

@@ -3,9 +3,12 @@
  * (`mode: "classification"`, the default) or an LLM judge over chat completion (`mode: "judge"`).
  *
  * Config entry: `{"id", "type": "huggingface", "mode"?, "endpointUrl"? | "provider"? + "model", "accessTokenEnv"?,
- * "accessToken"?, "template"?, "label"?, "negativeLabel"?, "functionToApply"?, "judgePrompt"?, "min"?, "max"?,
+ * "accessToken"?, "template"?, "label"?, "negativeLabel"?, "functionToApply"?, "chatTemplate"?, "tokenizerConfig"? (the path
+ * of the model's tokenizer_config.json, for its chat template), "judgePrompt"?, "min"?, "max"?,
  * "maxTokens"?, "timeoutMs"?, "concurrency"?, "retries"?}`.
  */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
 import { asConfigError, configReader } from '../../src/model/config-reader.js';
@@ -19,9 +22,23 @@ export type { HuggingFaceOptions } from './options.js';
 
 const COMMON_FIELDS = ['id', 'type', 'mode', 'endpointUrl', 'provider', 'model', 'accessToken', 'accessTokenEnv', 'timeoutMs', 'concurrency', 'retries'];
 const MODE_FIELDS = {
-  classification: ['template', 'label', 'negativeLabel', 'functionToApply'],
+  classification: ['template', 'label', 'negativeLabel', 'functionToApply', 'chatTemplate', 'tokenizerConfig'],
   judge: ['judgePrompt', 'min', 'max', 'maxTokens'],
 } as const;
+
+/** Reads `tokenizerConfig` (a path relative to the config file's folder) as JSON; a problem names the field. */
+function readTokenizerConfig(path: string | undefined, config: ModelConfigEntry, context: AdapterContext): Record<string, unknown> | undefined {
+  if (path === undefined) return undefined;
+  const file = isAbsolute(path) ? path : resolve(context.baseDir, path);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return configReader(config, context).fail('tokenizerConfig', `expected the path of a readable tokenizer_config.json (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return configReader(config, context).fail('tokenizerConfig', 'expected a file holding a JSON object');
+  return value as Record<string, unknown>;
+}
 
 /** Builds a Hugging Face model from a config entry (see the file comment for the fields). */
 export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext): RewardModel => {
@@ -56,6 +73,8 @@ export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: Ad
           label: read.string('label'),
           negativeLabel: read.string('negativeLabel'),
           functionToApply: read.oneOf('functionToApply', FUNCTIONS_TO_APPLY),
+          chatTemplate: read.string('chatTemplate'),
+          tokenizerConfig: readTokenizerConfig(read.string('tokenizerConfig'), config, context),
         }),
   );
 };

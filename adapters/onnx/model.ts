@@ -9,6 +9,7 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { chatTemplateSource, createChatTemplate } from '../../src/model/chat-template.js';
 import { defineRewardModel } from '../../src/model/define.js';
 import { InvalidArgumentError, InvalidResponseError, ModelLoadError } from '../../src/spec/errors.js';
 import { DEFAULT_TEMPLATE, type RewardModel, type ScoreRequest, type Template } from '../../src/spec/reward-model.js';
@@ -111,7 +112,11 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
     const padId = vocabulary.get(padToken) ?? (typeof folder.config.pad_token_id === 'number' ? folder.config.pad_token_id : 0);
     const unknownToken = typeof folder.tokenizerConfig.unk_token === 'string' ? folder.tokenizerConfig.unk_token : undefined;
     const encode = createTextEncoder(tokenizer, { maxLength, unknownToken, withTypeIds: session.inputNames.includes('token_type_ids'), id });
-    const render = compileTemplate(options.template ?? DEFAULT_TEMPLATE);
+    const applyTemplate = compileTemplate(options.template ?? DEFAULT_TEMPLATE);
+    // Chat samples are rendered with the model's own chat template when tokenizer_config.json has one.
+    const source = chatTemplateSource(folder.tokenizerConfig);
+    const chat = source === undefined ? undefined : createChatTemplate(id, source, folder.tokenizerConfig);
+    const render = (request: ScoreRequest) => (chat && request.messages ? chat(request.messages) : applyTemplate(request));
 
     const inner = defineRewardModel({
       id,

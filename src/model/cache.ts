@@ -206,14 +206,28 @@ export class ScoreCache {
 }
 
 /**
+/**
+ * Where a request's score is cached. Labels are part of the key only for a model that uses them (`labels` set). A
+ * chat request is keyed by its whole conversation (an RM with a chat template sees the messages, and two
+ * conversations can share a plain rendering), under a model key no plain entry can have: model ids never contain NUL
+ * (checked by `withCache`).
+ */
+function cacheSlot(modelId: string, request: ScoreRequest, keyOnLabels: boolean): { readonly id: string; readonly request: ScoreRequest } {
+  const label = keyOnLabels ? request.label : undefined;
+  if (request.messages === undefined) {
+    return { id: modelId, request: label === undefined && request.label !== undefined ? { prompt: request.prompt, completion: request.completion } : request };
+  }
+  const conversation = { prompt: JSON.stringify(request.messages.map((message) => [message.role, message.content])), completion: '' };
+  return { id: `${modelId}\u0000chat`, request: label === undefined ? conversation : { ...conversation, label } };
+}
+
+/**
  * Wraps a model so every pair it has scored before is answered from `cache`, and only misses reach the backend.
- * Labels are part of the key only for a model that uses them (`labels` set); the backend gets every request as it
- * came, label included.
+ * The backend gets every request as it came, label and messages included.
  */
 export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
+  if (model.id.includes('\u0000')) throw new InvalidArgumentError('id', `Expected a model id without NUL characters, got one of ${model.id.length} characters`);
   const keyOnLabels = model.labels !== undefined;
-  const cacheKeyOf = (request: ScoreRequest): ScoreRequest =>
-    keyOnLabels || request.label === undefined ? request : { prompt: request.prompt, completion: request.completion };
   return {
     id: model.id,
     ...(model.labels ? { labels: model.labels } : {}),
@@ -222,12 +236,13 @@ export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
       // Misses by key, so a pair that appears twice in one batch (policies often repeat a completion) is sent once.
       const missing = new Map<string, number[]>();
       for (let i = 0; i < batch.length; i++) {
-        const hit = cache.get(model.id, cacheKeyOf(batch[i]));
+        const slot = cacheSlot(model.id, batch[i], keyOnLabels);
+        const hit = cache.get(slot.id, slot.request);
         if (hit !== undefined) {
           out[i] = hit;
           continue;
         }
-        const key = ScoreCache.key(model.id, cacheKeyOf(batch[i]));
+        const key = ScoreCache.key(slot.id, slot.request);
         const places = missing.get(key);
         if (places) places.push(i);
         else missing.set(key, [i]);
@@ -238,7 +253,8 @@ export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
         const scores = validateScores(model.id, await model.score(places.map((at) => batch[at[0]]), options), places.length);
         for (let k = 0; k < places.length; k++) {
           for (const i of places[k]) out[i] = scores[k];
-          cache.set(model.id, cacheKeyOf(batch[places[k][0]]), scores[k]);
+          const slot = cacheSlot(model.id, batch[places[k][0]], keyOnLabels);
+          cache.set(slot.id, slot.request, scores[k]);
         }
       }
       return out;

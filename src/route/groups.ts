@@ -64,10 +64,11 @@ export function checkGroupLabels(groups: readonly RouterGroup[], models: Readonl
 function requestsOf(groups: readonly RouterGroup[], indices: readonly number[]): ScoreRequest[] {
   const requests: ScoreRequest[] = [];
   for (const index of indices) {
-    const { prompt, completions, label, labels } = groups[index];
-    completions.forEach((completion, i) => {
-      const own = labels?.[i] ?? label;
-      requests.push(own === undefined ? { prompt, completion } : { prompt, completion, label: own });
+    const { prompt, completions, label, labels, messages } = groups[index];
+    completions.forEach((completion, at) => {
+      const own = labels?.[at] ?? label;
+      const request: ScoreRequest = messages === undefined ? { prompt, completion } : { prompt, completion, messages: [...messages.prompt, ...messages.completions[at]] };
+      requests.push(own === undefined ? request : { ...request, label: own });
     });
   }
   return requests;

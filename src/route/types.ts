@@ -3,7 +3,7 @@
  * number lives in docs/concepts.md and docs/router.md; this file only says what each field means.
  */
 import type { Label } from '../spec/label.js';
-import type { RewardModel } from '../spec/reward-model.js';
+import type { ChatMessage, RewardModel } from '../spec/reward-model.js';
 import type { Calibration } from '../stats/calibration.js';
 import type { TeacherWeights } from '../select/teacher.js';
 
@@ -98,6 +98,11 @@ export interface RouterGroup {
   readonly label?: Label;
   /** One reference answer per completion, in completion order (instead of `label`). */
   readonly labels?: readonly Label[];
+  /**
+   * When the group was chat messages: the prompt's turns and each completion's turns (`prompt` and `completions`
+   * then hold their plain rendering). Every model gets the conversation as `ScoreRequest.messages`.
+   */
+  readonly messages?: { readonly prompt: readonly ChatMessage[]; readonly completions: ReadonlyArray<readonly ChatMessage[]> };
 }
 
 /** Provenance of a group's rewards: one model, or the weights of a mix. */

@@ -2,42 +2,70 @@
  * The reward server as a web-standard `Request -> Response` function (like hono's `app.fetch`), so tests call it
  * in process and any runtime adapter can serve it; src/server/node.ts is the node:http one.
  *
- * Endpoints (DESIGN.md section 6, docs/server.md): `POST /get_reward` (OpenRLHF), `POST /v1/score`,
- * `GET /v1/state`, `GET /metrics`, `GET /healthz`. Router steps run one at a time, in arrival order: a step
- * updates the router's estimates, and RLHF steps are sequential anyway.
+ * Endpoints (docs/server.md): `POST /get_reward` (OpenRLHF) and `POST /v1/samples` score samples at once, each by
+ * its group's teacher, and feed assembled groups to the router in the background (sample-groups.ts);
+ * `POST /v1/score` routes whole groups as one router step; `GET /v1/state`, `GET /metrics`, `GET /healthz`.
+ * Evaluation traffic goes to the same routes under `/eval/` (or carries `X-Reward-Router-Traffic: eval`) and never
+ * moves the routing state.
  */
 import type { ScoreCache } from '../model/cache.js';
 import type { Router, RouterGroup, RouterResult } from '../route/index.js';
 import { InvalidArgumentError } from '../spec/errors.js';
+import type { RewardModel } from '../spec/reward-model.js';
 import { createTokenCheck } from './auth.js';
 import { readJson } from './body.js';
 import { errorResponse, HttpError, jsonResponse } from './http-error.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
-import { completionOf, SampleBatcher, type OpenRlhfGroupingOptions } from './openrlhf-batcher.js';
-import { parseGetRewardRequest, parseScoreRequest, type RequestLimits } from './validate.js';
+import type { ConversationSample } from './messages.js';
+import { SampleGroups, type SampleReward } from './sample-groups.js';
+import { checkSampleLabels, parseGetRewardRequest, parseSamplesRequest } from './sample-requests.js';
+import { parseScoreRequest, type RequestLimits } from './validate.js';
 
 /** What the server needs from a router (a full `Router` from createRouter fits). */
-export type ServedRouter = Pick<Router, 'score' | 'state'> & Partial<Pick<Router, 'on' | 'off'>>;
+export type ServedRouter = Pick<Router, 'score' | 'state'> & Partial<Pick<Router, 'on' | 'off' | 'options'>>;
+
+/** How samples sent one at a time (`/get_reward`, `/v1/samples`) are assembled into groups (docs/server.md). */
+export interface SampleGroupingOptions {
+  /** Samples per prompt (OpenRLHF `n_samples_per_prompt`, TRL `num_generations`, verl `rollout.n`). @default 8 */
+  readonly groupSize?: number;
+  /** Closed groups per background router step (set it to the prompts per training step). @default 1 */
+  readonly stepGroups?: number;
+  /** Longest a group stays open for its samples, in milliseconds. @default 60000 */
+  readonly windowMs?: number;
+  /** Samples per prompt of evaluation traffic (OpenRLHF `eval_n_samples_per_prompt`). @default none */
+  readonly evalGroupSize?: number;
+  /** Most closed groups waiting for a background step. @default 4096 */
+  readonly maxPendingGroups?: number;
+  /** A group's `prompt_id` in router steps (tests force collisions with it). */
+  readonly promptId?: (prompt: string) => string;
+}
 
 export interface RewardHandlerOptions {
   readonly router: ServedRouter;
+  /**
+   * The router's candidates, scored at once for sample endpoints. @default `router.options.candidates`; without
+   * them every sample waits for its group's router step
+   */
+  readonly candidates?: readonly RewardModel[];
   /** Bearer token every endpoint but /healthz requires; unset serves without authentication. */
   readonly token?: string;
   /** Largest request body in bytes. @default 16777216 (16 MiB) */
   readonly maxBodyBytes?: number;
   /** Most groups in one `/v1/score` request. @default 1024 */
   readonly maxGroups?: number;
-  /** Most completions per group (and per `/get_reward` request: maxGroups x this). @default 256 */
+  /** Most completions per group (and per sample request: maxGroups x this). @default 256 */
   readonly maxCompletionsPerGroup?: number;
-  /** How `/get_reward` regroups OpenRLHF's single samples. */
-  readonly openrlhf?: OpenRlhfGroupingOptions;
+  /** How sample endpoints assemble groups. */
+  readonly grouping?: SampleGroupingOptions;
+  /** The former name of `grouping` (its `flushMs` is `windowMs`). */
+  readonly openrlhf?: SampleGroupingOptions & { readonly flushMs?: number };
   /** Metrics to update; pass the one whose `instrumentModel` wrapped the router's models. @default a new one */
   readonly metrics?: ServerMetrics;
   /** Score cache to export hits and misses of, when `metrics` is not given. */
   readonly cache?: ScoreCache;
-  /** Called with every failure answered with a 5xx (for logging). @default nothing */
+  /** Called with every failure answered with a 5xx, and every failed background step (for logging). @default nothing */
   readonly onError?: (error: unknown, where: { readonly method: string; readonly path: string }) => void;
-  /** Milliseconds, for OpenRLHF group ages. @default Date.now */
+  /** Milliseconds, for group windows. @default Date.now */
   readonly clock?: () => number;
 }
 
@@ -45,11 +73,13 @@ export interface RewardHandler {
   /** Answers one request. */
   fetch(request: Request): Promise<Response>;
   readonly metrics: ServerMetrics;
+  /** Groups assembled from samples: open, waiting, stepped, left out. */
+  readonly samples: SampleGroups;
   /** True once `close()` was called: new requests get 503 SHUTTING_DOWN. */
   readonly closing: boolean;
   /** Requests being answered right now. */
   readonly inFlightRequests: number;
-  /** Stops taking requests, routes every OpenRLHF sample still waiting, and resolves when every request in flight is answered. */
+  /** Stops taking requests, steps every group still open or queued, and resolves when every request in flight is answered. */
   close(): Promise<void>;
 }
 
@@ -72,57 +102,103 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   const metrics = options.metrics ?? createServerMetrics({ cache: options.cache });
   const stopObserving = metrics.observeRouter(router);
 
-  // One router step at a time; a failed step does not block the next.
+  // One router step at a time (the router serializes them too); a failed step does not block the next.
   let chain: Promise<unknown> = Promise.resolve();
-  const step = (groups: RouterGroup[]): Promise<RouterResult> => {
+  let pendingSteps = 0;
+  const step = (groups: readonly RouterGroup[]): Promise<RouterResult> => {
+    pendingSteps++;
     const run = chain.then(() => router.score(groups));
     chain = run.catch(() => undefined);
+    void chain.then(() => pendingSteps--);
     return run;
   };
 
-  const batcher = new SampleBatcher({ ...options.openrlhf, route: step, clock: options.clock });
-  metrics.setPendingSamples(() => batcher.pendingSamples);
+  const grouping = options.grouping ?? (options.openrlhf ? { ...options.openrlhf, windowMs: options.openrlhf.windowMs ?? options.openrlhf.flushMs } : {});
+  const routerOptions = router.options;
+  const samples = new SampleGroups({
+    ...grouping,
+    router: { score: step, state: () => router.state() },
+    candidates: options.candidates ?? routerOptions?.candidates,
+    output: routerOptions?.output,
+    circuit: routerOptions?.circuit,
+    clock: options.clock,
+    onError: (error) => options.onError?.(error, { method: 'STEP', path: 'background' }),
+  });
+  metrics.setPendingSamples(() => samples.stats().waitingSamples);
   metrics.setInFlightRequests(() => inFlight.size);
 
+  // Models that score against labels (verifiers): a sample without one is refused before anything is scored.
+  const labelUsers = [
+    ...(routerOptions?.reference ? [{ model: routerOptions.reference, role: 'the reference' }] : []),
+    ...(routerOptions?.candidates ?? []).map((model) => ({ model, role: 'a candidate' })),
+  ];
+  const isEvaluation = (request: Request, path: string) => path.startsWith('/eval/') || request.headers.get('x-reward-router-traffic')?.trim().toLowerCase() === 'eval';
+
+  const getReward: Route = async (request) => {
+    const path = new URL(request.url).pathname;
+    const parsed = parseGetRewardRequest(await readJson(request, maxBodyBytes), limits);
+    checkSampleLabels(parsed, labelUsers, 'labels');
+    const rewards = await samples.add(parsed, { eval: isEvaluation(request, path) });
+    return jsonResponse(200, openRlhfAnswer(rewards));
+  };
+
+  const scoreSamples: Route = async (request) => {
+    const path = new URL(request.url).pathname;
+    const parsed = parseSamplesRequest(await readJson(request, maxBodyBytes), limits);
+    checkSampleLabels(parsed, labelUsers, 'samples');
+    const rewards = await samples.add(parsed, { eval: isEvaluation(request, path) });
+    return jsonResponse(200, {
+      rewards: rewards.map((sample) => sample.reward),
+      samples: rewards.map((sample) => ({
+        reward: sample.reward,
+        score: sample.score,
+        source: sample.source,
+        step: sample.step,
+        ...(sample.failover ? { failover: true } : {}),
+        ...(sample.eval ? { eval: true } : {}),
+        ...(sample.flat !== undefined ? { flat: sample.flat } : {}),
+        ...(sample.drop !== undefined ? { drop: sample.drop } : {}),
+      })),
+    });
+  };
+
+  const scoreGroups: Route = async (request) => {
+    const path = new URL(request.url).pathname;
+    const groups = parseScoreRequest(await readJson(request, maxBodyBytes), limits);
+    if (groups.length === 0) {
+      const state = router.state();
+      return jsonResponse(200, { step: state.step, active: state.active, groups: [] });
+    }
+    if (isEvaluation(request, path)) return jsonResponse(200, await evaluateGroups(samples, groups, router.state()));
+    // A call that finds the router idle is its step and gets the step's rewards and decision. One that would queue
+    // behind another step (several ranks or clients at once, a slow candidate probing) is answered at once by the
+    // teacher the router names now, and its groups are stepped in the background.
+    const immediate = pendingSteps > 0 ? samples.scoreGroups(groups) : null;
+    if (immediate) return jsonResponse(200, { ...(await immediate), background: true });
+    const result = await step(groups);
+    return jsonResponse(200, {
+      step: result.step,
+      active: result.active,
+      groups: result.groups.map((group) => ({
+        prompt_id: group.prompt_id,
+        rewards: group.rewards,
+        source: group.source,
+        ...(group.flat !== undefined ? { flat: group.flat } : {}),
+        ...(group.drop !== undefined ? { drop: group.drop } : {}),
+        ...(group.probed !== undefined ? { probed: group.probed } : {}),
+      })),
+      decision: result.decision,
+    });
+  };
+
   const routes: Record<string, Partial<Record<string, Route>>> = {
-    '/get_reward': {
-      POST: async (request) => {
-        const { queries, prompts, labels } = parseGetRewardRequest(await readJson(request, maxBodyBytes), limits);
-        const rewards = await batcher.add(queries.map((query, i) => ({ prompt: prompts[i], completion: completionOf(query, prompts[i]), label: labels[i] })));
-        const values = rewards.map((sample) => sample.reward);
-        // OpenRLHF reads `rewards` (and `scores`, its copy); extra_logs hold one number per query, which it logs.
-        return jsonResponse(200, {
-          rewards: values,
-          scores: values,
-          extra_logs: {
-            router_step: rewards.map((sample) => sample.step),
-            probed: rewards.map((sample) => Number(sample.probed)),
-            flat: rewards.map((sample) => Number(sample.flat)),
-            drop: rewards.map((sample) => Number(sample.drop)),
-          },
-        });
-      },
-    },
-    '/v1/score': {
-      POST: async (request) => {
-        const groups = parseScoreRequest(await readJson(request, maxBodyBytes), limits);
-        const result = await step(groups);
-        return jsonResponse(200, {
-          step: result.step,
-          active: result.active,
-          groups: result.groups.map((group) => ({
-            prompt_id: group.prompt_id,
-            rewards: group.rewards,
-            source: group.source,
-            ...(group.flat !== undefined ? { flat: group.flat } : {}),
-            ...(group.drop !== undefined ? { drop: group.drop } : {}),
-            ...(group.probed !== undefined ? { probed: group.probed } : {}),
-          })),
-          decision: result.decision,
-        });
-      },
-    },
-    '/v1/state': { GET: () => jsonResponse(200, router.state()) },
+    '/get_reward': { POST: getReward },
+    '/v1/samples': { POST: scoreSamples },
+    '/v1/score': { POST: scoreGroups },
+    '/eval/get_reward': { POST: getReward },
+    '/eval/v1/samples': { POST: scoreSamples },
+    '/eval/v1/score': { POST: scoreGroups },
+    '/v1/state': { GET: () => jsonResponse(200, { ...router.state(), serving: samples.stats() }) },
     '/metrics': {
       GET: async () => {
         const { contentType, body } = await metrics.render();
@@ -174,6 +250,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   return {
     fetch,
     metrics,
+    samples,
     get closing() {
       return closing;
     },
@@ -183,15 +260,58 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
     close() {
       closing = true;
       closed ??= (async () => {
-        // Requests already reading their bodies may still add samples; the batcher routes those at once.
+        // Requests already reading their bodies may still add samples; once draining, those are stepped at once.
         const waiting = [...inFlight];
-        await batcher.drain();
+        await samples.drain();
         await Promise.allSettled(waiting);
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-        await batcher.drain();
+        await samples.drain();
         stopObserving();
       })();
       return closed;
     },
+  };
+}
+
+/**
+ * OpenRLHF's answer: `rewards` for training, `scores` in (0, 1) for its `dynamic_filtering` (the normal
+ * distribution function of the normalized reward), and `extra_logs` with one number per query under the same keys
+ * in every answer (OpenRLHF 0.9 concatenates them across servers by the first answer's keys).
+ */
+function openRlhfAnswer(rewards: readonly SampleReward[]) {
+  return {
+    rewards: rewards.map((sample) => sample.reward),
+    scores: rewards.map((sample) => sample.score),
+    extra_logs: {
+      router_step: rewards.map((sample) => sample.step),
+      failover: rewards.map((sample) => Number(sample.failover)),
+      eval: rewards.map((sample) => Number(sample.eval)),
+    },
+  };
+}
+
+/** `/eval/v1/score`: whole groups scored by the teacher the router names now, without a router step. */
+async function evaluateGroups(samples: SampleGroups, groups: readonly RouterGroup[], state: ReturnType<ServedRouter['state']>) {
+  const flat: ConversationSample[] = [];
+  for (const group of groups) {
+    group.completions.forEach((completion, index) => {
+      const messages = group.messages;
+      flat.push(
+        messages
+          ? { prompt: group.prompt, completion, messages: [...messages.prompt, ...messages.completions[index]], promptMessages: messages.prompt }
+          : { prompt: group.prompt, completion },
+      );
+    });
+  }
+  const rewards = await samples.add(flat, { eval: true });
+  let offset = 0;
+  return {
+    step: state.step,
+    active: state.active,
+    eval: true,
+    groups: groups.map((group) => {
+      const own = rewards.slice(offset, (offset += group.completions.length));
+      return { prompt_id: group.prompt_id, rewards: own.map((sample) => sample.reward), source: own[0].source };
+    }),
   };
 }

@@ -1,6 +1,10 @@
 /** The reward server: a `Request -> Response` handler, its node:http adapter, and its metrics. */
-export { createRewardHandler, type RewardHandler, type RewardHandlerOptions, type ServedRouter } from './handler.js';
+export { createRewardHandler, type RewardHandler, type RewardHandlerOptions, type SampleGroupingOptions, type ServedRouter } from './handler.js';
 export { startServer, type RunningServer, type StartServerOptions } from './node.js';
 export { createServerMetrics, type ServerMetrics, type ServerMetricsOptions } from './metrics.js';
-export { completionOf, openRlhfPromptId, SampleBatcher, type OpenRlhfGroupingOptions, type Sample, type SampleReward } from './openrlhf-batcher.js';
+export { SampleGroups, type SampleGroupsOptions, type SampleGroupsStats, type SampleReward } from './sample-groups.js';
+export { groupPromptId, type GroupStepsStats } from './group-steps.js';
+export { pinTeacher, normalizeReward, unitScore, TeacherScorer, type PinnedTeacher } from './group-teacher.js';
+export { completionOf, parseGetRewardRequest, parseSamplesRequest } from './sample-requests.js';
+export { conversationSample, parseMessages, renderCompletionMessages, renderPromptMessages, type ConversationSample } from './messages.js';
 export { HttpError, type ErrorBody, type ServerErrorCode } from './http-error.js';

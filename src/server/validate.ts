@@ -6,6 +6,7 @@
 import type { RouterGroup } from '../route/index.js';
 import { labelProblem, type Label } from '../spec/label.js';
 import { HttpError } from './http-error.js';
+import { conversationSample, parseTextOrMessages } from './messages.js';
 
 export interface RequestLimits {
   /** Most groups in one `/v1/score` request. */
@@ -34,15 +35,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function stringArray(value: unknown, field: string, max: number, [one, many]: readonly [string, string], limitName: string): string[] {
-  if (!Array.isArray(value)) throw invalid(field, `an array of strings`, value);
-  if (value.length === 0) throw limit(field, `expected at least one ${one}, got an empty array`);
-  if (value.length > max) throw limit(field, `got ${value.length} ${many}; the limit is ${max} (\`${limitName}\`)`);
-  value.forEach((item, index) => {
-    if (typeof item !== 'string') throw invalid(`${field}[${index}]`, 'a string', item);
-  });
-  return value as string[];
-}
 
 function checkLabel(value: unknown, field: string): Label {
   const problem = labelProblem(value);
@@ -64,7 +56,6 @@ export function parseScoreRequest(body: unknown, limits: RequestLimits): RouterG
   if (!isRecord(body)) throw invalid('body', 'a JSON object with a `groups` array', body);
   const { groups } = body;
   if (!Array.isArray(groups)) throw invalid('groups', 'an array of groups', groups);
-  if (groups.length === 0) throw limit('groups', 'expected at least one group, got an empty array');
   if (groups.length > limits.maxGroups) {
     throw limit('groups', `got ${groups.length} groups; the limit is ${limits.maxGroups} per request (\`maxGroups\`); split the step into several requests`);
   }
@@ -77,46 +68,27 @@ export function parseScoreRequest(body: unknown, limits: RequestLimits): RouterG
     const first = seen.get(promptId);
     if (first !== undefined) throw limit(`${at}.prompt_id`, `duplicate ${JSON.stringify(promptId)} (also groups[${first}].prompt_id); each group needs its own id`);
     seen.set(promptId, index);
-    if (typeof prompt !== 'string') throw invalid(`${at}.prompt`, 'a string', prompt);
-    const texts = stringArray(completions, `${at}.completions`, limits.maxCompletionsPerGroup, ['completion', 'completions'], 'maxCompletionsPerGroup');
-    return { prompt_id: promptId, prompt, completions: texts, ...groupLabels(group, at, texts.length) };
-  });
-}
-
-export interface GetRewardRequest {
-  /** prompt + response, as OpenRLHF decodes them. */
-  readonly queries: string[];
-  /** The raw prompt of each query (OpenRLHF's `prompts`). */
-  readonly prompts: string[];
-  /** Each query's label (OpenRLHF's `labels`), undefined where it has none. */
-  readonly labels: Array<Label | undefined>;
-}
-
-/**
- * `POST /get_reward` (OpenRLHF): `{"query": [...], "prompts": [...], "labels"?: [...]}`. `prompts` is required:
- * without it samples cannot be grouped by prompt. `labels`, when given, holds one label per query (the dataset's
- * `label_key` column); `null` and `""` mean "no label", since OpenRLHF sends `""` for every sample when its
- * dataset has no label column.
- */
-export function parseGetRewardRequest(body: unknown, limits: RequestLimits): GetRewardRequest {
-  if (!isRecord(body)) throw invalid('body', 'a JSON object with `query` and `prompts` arrays', body);
-  const maxSamples = limits.maxGroups * limits.maxCompletionsPerGroup;
-  const queries = stringArray(body.query, 'query', maxSamples, ['query', 'queries'], 'maxGroups x maxCompletionsPerGroup');
-  if (body.prompts === undefined) {
-    throw new HttpError(400, 'INVALID_REQUEST', 'prompts: missing; the reward router groups samples by prompt, so send OpenRLHF\'s `prompts` with each query', {
-      field: 'prompts',
+    if (typeof prompt !== 'string' && !Array.isArray(prompt)) throw invalid(`${at}.prompt`, 'a string or a list of chat messages', prompt);
+    if (!Array.isArray(completions)) throw invalid(`${at}.completions`, 'an array of strings or of chat message lists', completions);
+    if (completions.length === 0) throw limit(`${at}.completions`, 'expected at least one completion, got an empty array');
+    if (completions.length > limits.maxCompletionsPerGroup) {
+      throw limit(`${at}.completions`, `got ${completions.length} completions; the limit is ${limits.maxCompletionsPerGroup} (\`maxCompletionsPerGroup\`)`);
+    }
+    const labels = groupLabels(group, at, completions.length);
+    if (typeof prompt === 'string' && completions.every((completion) => typeof completion === 'string')) return { prompt_id: promptId, prompt, completions: completions as string[], ...labels };
+    // Chat messages: plain renderings for every model, the conversation for those with a chat template.
+    const parsedPrompt = parseTextOrMessages(prompt, `${at}.prompt`);
+    const samples = completions.map((completion, place) => {
+      if (typeof completion !== 'string' && !Array.isArray(completion)) throw invalid(`${at}.completions[${place}]`, 'a string or a list of chat messages', completion);
+      return conversationSample(parsedPrompt, parseTextOrMessages(completion, `${at}.completions[${place}]`));
     });
-  }
-  const prompts = stringArray(body.prompts, 'prompts', maxSamples, ['prompt', 'prompts'], 'maxGroups x maxCompletionsPerGroup');
-  if (prompts.length !== queries.length) {
-    throw limit('prompts', `expected ${queries.length} prompts, one per query, got ${prompts.length}`);
-  }
-  if (body.labels !== undefined && body.labels !== null && !Array.isArray(body.labels)) throw invalid('labels', 'an array or null', body.labels);
-  const given = Array.isArray(body.labels) ? (body.labels as unknown[]) : undefined;
-  if (given && given.length !== queries.length) throw limit('labels', `expected ${queries.length} labels, one per query, got ${given.length}`);
-  const labels = queries.map((_, i) => {
-    const label = given?.[i];
-    return label === undefined || label === null || label === '' ? undefined : checkLabel(label, `labels[${i}]`);
+    const promptTurns = samples[0].messages?.slice(0, parsedPrompt.messages?.length ?? 1) ?? [];
+    return {
+      prompt_id: promptId,
+      prompt: samples[0].prompt,
+      completions: samples.map((sample) => sample.completion),
+      messages: { prompt: promptTurns, completions: samples.map((sample) => sample.messages?.slice(promptTurns.length) ?? []) },
+      ...labels,
+    };
   });
-  return { queries, prompts, labels };
 }

@@ -10,6 +10,12 @@
  */
 import type { Label } from './label.js';
 
+/** One turn of a conversation, with its content as plain text (content blocks already joined). */
+export interface ChatMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
 /** One (prompt, completion) pair to score. */
 export interface ScoreRequest {
   /** The prompt as the policy saw it (raw, untemplated). */
@@ -22,6 +28,12 @@ export interface ScoreRequest {
    * whose `labels` is unset ignore it (their score depends on the prompt and completion only).
    */
   readonly label?: Label;
+  /**
+   * When the sample was chat messages: the whole conversation, the prompt's turns then the completion's. `prompt`
+   * and `completion` then hold its plain rendering (`role: content` lines, docs/server.md), which every adapter
+   * can score; adapters that know the RM's chat template (onnx, huggingface) render `messages` with it instead.
+   */
+  readonly messages?: readonly ChatMessage[];
 }
 
 /** Per-call options. */

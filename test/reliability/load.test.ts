@@ -117,7 +117,7 @@ describe('load', () => {
       withCache(createFunctionModel({ id: 'vowels', score: ({ completion }) => completion.replace(/[^aeiou]/g, '').length }), cache),
     ];
     router = createRouter({ candidates: models, output: 'raw', probeShare: 0.5, seed: 9 });
-    const handler = createRewardHandler({ router, cache, openrlhf: { groupSize: 2, stepGroups: 1, flushMs: 60_000 } });
+    const handler = createRewardHandler({ router, cache, grouping: { groupSize: 2, stepGroups: 1, windowMs: 60_000 } });
     const events = ['teacher-switch', 'weights-update', 'landscape-flat', 'probe-complete', 'model-failover', 'router-error', 'step-complete'] as const;
     // The router is an eventemitter3 emitter; its listener count is not part of the Router interface.
     const emitter = router as unknown as { listenerCount(name: string): number };
@@ -132,7 +132,7 @@ describe('load', () => {
       );
       const body = (await response.json()) as { rewards: number[] };
       const reward = body.rewards?.[0];
-      // Raw output: the reward is one of the two models' scores of this completion (the step's active teacher).
+      // Raw output: the reward is one of the two models' scores of this completion (the group's teacher).
       if (response.status !== 200 || (reward !== completion.length && reward !== completion.replace(/[^aeiou]/g, '').length)) wrong++;
     };
     const round = () =>
@@ -168,9 +168,14 @@ describe('load', () => {
     expect(handler.inFlightRequests).toBe(0);
     expect(cache.stats().size).toBeLessThanOrEqual(2_000);
     expect(listeners()).toEqual(listenersBefore);
-    expect(router.state().step).toBe(prompt);
     // 20k calls would leave tens of MB behind if any per-prompt buffer, waiter or estimate were kept.
     expect(growthMb).toBeLessThan(4);
     await handler.close();
+    // Every group reached the router's estimates (in background steps, several groups per step when they queue).
+    const stats = handler.samples.stats();
+    expect(stats.completeGroups + stats.droppedGroups).toBe(prompt);
+    expect(stats.droppedGroups).toBe(0);
+    expect(stats).toMatchObject({ openGroups: 0, pendingGroups: 0, waitingSamples: 0, failedSteps: 0 });
+    expect(router.state().step).toBe(stats.steps);
   }, 60_000);
 });

@@ -83,13 +83,15 @@ describe('examples/python against the real server', () => {
     expect(JSON.parse((await python(['client.py', '--url', server.url, 'health'])).stdout)).toEqual({ status: 'ok' });
 
     // Step 2: TRL's GRPOTrainer calls the reward function with each prompt repeated per generation (here shuffled).
+    // The server scores each sample at once with the teacher the router names, on its calibration: the rewards a
+    // router step over the same groups gives (test/frameworks covers the group assembly across ranks).
     const trlGroups = makeGroups(3, 4, 22);
     const pairs = shuffle(trlGroups.flatMap((group) => group.completions.map((completion) => ({ prompt: group.prompt, completion }))), 5);
     const trl = (await pythonJson(
       `from trl_grpo_reward import reward_router\nprint(json.dumps(reward_router(prompts=${JSON.stringify(pairs.map((pair) => pair.prompt))}, completions=${JSON.stringify(pairs.map((pair) => pair.completion))}, ground_truth=None)))`,
       env,
     )) as number[];
-    // The function groups by prompt in order of first appearance, ids g0, g1, ...
+    // The twin's groups: by prompt in order of first appearance.
     const firstSeen = [...new Set(pairs.map((pair) => pair.prompt))];
     const trlExpected = await twin.score(
       firstSeen.map((prompt, index): RouterGroup => ({ prompt_id: `g${index}`, prompt, completions: pairs.filter((pair) => pair.prompt === prompt).map((pair) => pair.completion) })),
@@ -110,7 +112,7 @@ describe('examples/python against the real server', () => {
     const verlExpected = await twin.score(verlGroups.map((group, index) => ({ ...group, prompt_id: `g${index}` })));
     expect(verl).toEqual(verlExpected.groups.flatMap((group) => group.rewards));
 
-    // Step 4: verl's per-sample compute_score goes through /get_reward (group size 1 on this server).
+    // Step 4: verl's per-sample compute_score goes through /v1/samples (group size 1 on this server).
     const [single] = makeGroups(1, 1, 24);
     const one = (await pythonJson(
       `from verl_custom_reward import compute_score\nprint(json.dumps(compute_score('d', ${JSON.stringify(single.completions[0])}, None, {'prompt': ${JSON.stringify(single.prompt)}})))`,
@@ -140,6 +142,6 @@ describe('examples/python against the real server', () => {
     await writeFile(file, JSON.stringify([{ prompt_id: 'a', prompt: 'p', completions: 'not a list' }]));
     const result = await python(['client.py', '--url', server.url, 'score', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('error: 400 INVALID_REQUEST: groups[0].completions: expected an array of strings, got string "not a list"');
+    expect(result.stderr.trim()).toBe('error: 400 INVALID_REQUEST: groups[0].completions: expected an array of strings or of chat message lists, got string "not a list"');
   });
 });

@@ -5,7 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RouterGroup } from '../../src/route/index.js';
-import { openRlhfPromptId, startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.js';
+import { groupPromptId, startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.js';
 import { lexiconRouter, makeGroups, shuffle, slowRouter } from './helpers.js';
 
 const running: RunningServer[] = [];
@@ -36,49 +36,55 @@ async function getReward(url: string, prompt: string, completion: string): Promi
   return (await response.json()) as OpenRlhfAnswer;
 }
 
-/** The groups as the server routes one flush: sorted by prompt, completions sorted, ids derived from the prompt. */
+/** The groups as the server routes one step: sorted by prompt, completions sorted, ids derived from the prompt. */
 function asFlushed(groups: readonly RouterGroup[]): RouterGroup[] {
   return [...groups]
     .sort((a, b) => (a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : 0))
-    .map((group) => ({ prompt_id: openRlhfPromptId(group.prompt), prompt: group.prompt, completions: [...group.completions].sort() }));
+    .map((group) => ({ prompt_id: groupPromptId(group.prompt), prompt: group.prompt, completions: [...group.completions].sort() }));
 }
 
 describe('POST /get_reward over sockets (OpenRLHF)', () => {
-  it('single-sample calls for whole batches, concurrent and shuffled, get the rewards of scoring the groups directly', async () => {
+  it('single-sample calls for whole batches, concurrent and shuffled: the first batch waits for the calibrating step, the next is answered at once by the teacher', async () => {
     const prompts = 6;
     const size = 4;
-    const server = await serve({ openrlhf: { groupSize: size, stepGroups: prompts, flushMs: 60_000 } });
+    const server = await serve({ grouping: { groupSize: size, stepGroups: prompts, windowMs: 60_000 } });
     const twin = lexiconRouter();
     for (const seed of [11, 12]) {
       const groups = makeGroups(prompts, size, seed);
       const samples = shuffle(groups.flatMap((group) => group.completions.map((completion) => ({ group, completion }))), seed);
       const answers = await Promise.all(samples.map(({ group, completion }) => getReward(server.url, group.prompt, completion)));
 
+      // The twin routes the same groups as steps: step 1 (calibration) gives the first batch's rewards; for the
+      // second batch the server's pinned teacher is the twin's step-2 teacher on the same calibration.
       const flushed = asFlushed(groups);
       const expected = await twin.score(flushed);
       samples.forEach(({ group, completion }, index) => {
         const at = flushed.findIndex((candidate) => candidate.prompt === group.prompt);
         const reward = expected.groups[at].rewards[flushed[at].completions.indexOf(completion)];
-        expect(answers[index].rewards).toEqual([reward]);
-        expect(answers[index].scores).toEqual([reward]);
-        expect(answers[index].extra_logs.router_step).toEqual([expected.step]);
-        expect(answers[index].extra_logs.probed).toEqual([expected.groups[at].probed ? 1 : 0]);
+        expect(answers[index].rewards[0]).toBeCloseTo(reward, 12);
+        expect(answers[index].scores[0]).toBeGreaterThan(0);
+        expect(answers[index].scores[0]).toBeLessThan(1);
+        expect(answers[index].extra_logs.router_step).toEqual([1]);
       });
+      // Scores in (0, 1) keep the rewards' order (OpenRLHF's dynamic filtering averages them).
+      const byReward = [...answers].sort((a, b) => a.rewards[0] - b.rewards[0]);
+      for (let i = 1; i < byReward.length; i++) expect(byReward[i].scores[0]).toBeGreaterThanOrEqual(byReward[i - 1].scores[0]);
       // Distinct completions got distinct rewards here, so a mix-up between samples could not go unnoticed.
       expect(new Set(answers.map((answer) => answer.rewards[0])).size).toBeGreaterThan(prompts);
     }
-    const state = (await (await fetch(`${server.url}/v1/state`)).json()) as { step: number };
-    expect(state.step).toBe(2);
+    // Closing steps the second batch, which was answered before its step ran.
+    await server.handler.close();
+    expect(server.handler.samples.stats()).toMatchObject({ steps: 2, completeGroups: 2 * prompts });
   });
 
-  it('routes a group that stays incomplete once flushMs has passed, with the completions it has', async () => {
-    const flushMs = 300;
-    const server = await serve({ openrlhf: { groupSize: 8, flushMs } });
+  it('before any calibration, steps a group that stays incomplete once its window closes, with the completions it has', async () => {
+    const windowMs = 300;
+    const server = await serve({ grouping: { groupSize: 8, windowMs } });
     const [group] = makeGroups(1, 3, 5);
     const started = performance.now();
     const answers = await Promise.all(group.completions.map((completion) => getReward(server.url, group.prompt, completion)));
     const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(flushMs - 5);
+    expect(elapsed).toBeGreaterThanOrEqual(windowMs - 5);
     const [flushed] = asFlushed([group]);
     const expected = await lexiconRouter().score([flushed]);
     group.completions.forEach((completion, index) => {
@@ -87,7 +93,7 @@ describe('POST /get_reward over sockets (OpenRLHF)', () => {
   });
 
   it('takes the whole query as the completion when it does not start with the prompt', async () => {
-    const server = await serve({ openrlhf: { groupSize: 2, flushMs: 60_000 } });
+    const server = await serve({ grouping: { groupSize: 2, windowMs: 60_000 } });
     const prompt = 'Rate this:';
     const queries = ['<s>Rate this: a lovely day', '<s>Rate this: an awful day'];
     const answers = await Promise.all(
@@ -96,7 +102,7 @@ describe('POST /get_reward over sockets (OpenRLHF)', () => {
         return ((await response.json()) as OpenRlhfAnswer).rewards[0];
       }),
     );
-    const expected = await lexiconRouter().score([{ prompt_id: openRlhfPromptId(prompt), prompt, completions: [...queries].sort() }]);
+    const expected = await lexiconRouter().score([{ prompt_id: groupPromptId(prompt), prompt, completions: [...queries].sort() }]);
     const sorted = [...queries].sort();
     expect(answers).toEqual(queries.map((query) => expected.groups[0].rewards[sorted.indexOf(query)]));
   });
@@ -162,7 +168,7 @@ describe('errors on the wire', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/position 12 \(line 1, column 13\)/);
     const typed = await fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups: [{ prompt_id: 'a', prompt: 'x', completions: ['y', false] }] }) });
     expect(typed.status).toBe(400);
-    expect(((await typed.json()) as { error: { message: string } }).error.message).toBe('groups[0].completions[1]: expected a string, got boolean false');
+    expect(((await typed.json()) as { error: { message: string } }).error.message).toBe('groups[0].completions[1]: expected a string or a list of chat messages, got boolean false');
     const many = await fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups: makeGroups(3, 2) }) });
     expect(many.status).toBe(400);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);

@@ -1,7 +1,7 @@
 /**
  * `reward-router serve --config FILE [--host 127.0.0.1] [--port 8000]`: loads the config's models, builds the
  * router from its `router` options, and serves it (docs/server.md) until SIGINT or SIGTERM, then shuts down
- * gracefully: requests in flight are answered (OpenRLHF samples waiting for their group are routed) before the
+ * gracefully: requests in flight are answered (groups still open are stepped) before the
  * models close. The bearer token comes from REWARD_ROUTER_TOKEN only, never from a flag (flags show up in `ps`).
  */
 import { existsSync } from 'node:fs';
@@ -19,7 +19,9 @@ export interface ServeCommandOptions {
   readonly port: string;
   readonly groupSize?: string;
   readonly stepGroups?: string;
+  readonly groupWindowMs?: string;
   readonly flushMs?: string;
+  readonly evalGroupSize?: string;
   readonly maxBodyBytes?: string;
   readonly maxGroups?: string;
   readonly maxCompletions?: string;
@@ -49,10 +51,11 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
   const log = context.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const port = integer('--port', options.port, 0)!;
   if (port > 65535) throw new UsageError(`Expected \`--port\` to be at most 65535, got \`${options.port}\``);
-  const openrlhf = {
+  const grouping = {
     groupSize: integer('--group-size', options.groupSize, 1),
     stepGroups: integer('--step-groups', options.stepGroups, 1),
-    flushMs: integer('--flush-ms', options.flushMs, 0),
+    windowMs: integer('--group-window-ms', options.groupWindowMs, 0) ?? integer('--flush-ms', options.flushMs, 0),
+    evalGroupSize: integer('--eval-group-size', options.evalGroupSize, 1),
   };
   const limits = {
     maxBodyBytes: integer('--max-body-bytes', options.maxBodyBytes, 1),
@@ -86,7 +89,7 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
       host: options.host,
       port,
       ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
-      openrlhf,
+      grouping,
       onError: (error, where) => log(`reward-router: ${where.method} ${where.path} failed: ${error instanceof Error ? error.message : String(error)}`),
     });
     const state = router.state();
@@ -115,9 +118,11 @@ export function register(program: Command): void {
     .requiredOption('--config <file>', 'model config JSON (its `router` key holds the router options)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8000')
-    .option('--group-size <n>', "OpenRLHF: samples per prompt (n_samples_per_prompt)", '8')
-    .option('--step-groups <n>', 'OpenRLHF: complete groups routed together (rollout_batch_size)', '1')
-    .option('--flush-ms <ms>', 'OpenRLHF: longest a sample waits for its group', '1000')
+    .option('--group-size <n>', 'samples per prompt (OpenRLHF n_samples_per_prompt, TRL num_generations, verl rollout.n)', '8')
+    .option('--step-groups <n>', 'closed groups per background router step (prompts per training step)', '1')
+    .option('--group-window-ms <ms>', 'longest a group stays open for its samples (default: 60000)')
+    .option('--eval-group-size <n>', 'samples per prompt of evaluation traffic (OpenRLHF eval_n_samples_per_prompt)')
+    .option('--flush-ms <ms>', 'former name of --group-window-ms')
     .option('--max-body-bytes <n>', 'largest request body', String(16 * 1024 * 1024))
     .option('--max-groups <n>', 'most groups per /v1/score request', '1024')
     .option('--max-completions <n>', 'most completions per group', '256')
