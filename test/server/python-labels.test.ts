@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLexiconModel } from '../../adapters/lexicon/index.js';
 import { createVerifierModel } from '../../adapters/verifier/index.js';
-import { createRouter, type Router, type RouterGroup } from '../../src/route/index.js';
+import { createRouter, type Router } from '../../src/route/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { repositoryRoot } from '../helpers/cli.js';
 
