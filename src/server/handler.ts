@@ -1,6 +1,9 @@
 /**
- * The reward server as a web-standard `Request -> Response` function (like hono's `app.fetch`), so tests call it
- * in process and any runtime adapter can serve it; src/server/node.ts is the node:http one.
+ * The reward server: its routes, and the checks every request passes first, in this order: the Host header
+ * (when `allowedHosts` is set), shutting down, the bearer token (every path but /healthz, so unknown paths and
+ * methods are not told apart without it), the route and method, then the route itself. Two adapters serve it:
+ * `handle(RouteRequest)`, which src/server/node.ts calls straight from node:http, and the web-standard
+ * `fetch(Request) -> Response` (like hono's `app.fetch`) for tests in process and other runtimes.
  *
  * Endpoints (DESIGN.md section 6, docs/server.md): `POST /get_reward` (OpenRLHF), `POST /v1/score`,
  * `GET /v1/state`, `GET /metrics`, `GET /healthz`. Router steps run one at a time, in arrival order: a step
@@ -10,19 +13,30 @@ import type { ScoreCache } from '../model/cache.js';
 import type { Router, RouterGroup, RouterResult } from '../route/index.js';
 import { InvalidArgumentError } from '../spec/errors.js';
 import { createTokenCheck } from './auth.js';
-import { readJson } from './body.js';
-import { errorResponse, HttpError, jsonResponse } from './http-error.js';
+import { createHostCheck } from './host-check.js';
+import { errorReply, HttpError } from './http-error.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { completionOf, SampleBatcher, type OpenRlhfGroupingOptions } from './openrlhf-batcher.js';
-import { parseGetRewardRequest, parseScoreRequest, type RequestLimits } from './validate.js';
+import { jsonReply, textReply, toResponse, type RouteAnswer } from './reply.js';
+import { RequestBodyParser } from './request-body-parser.js';
+import { fromWebRequest, type RouteRequest } from './route-request.js';
+import type { RequestLimits } from './validate.js';
 
 /** What the server needs from a router (a full `Router` from createRouter fits). */
 export type ServedRouter = Pick<Router, 'score' | 'state'> & Partial<Pick<Router, 'on' | 'off'>>;
 
 export interface RewardHandlerOptions {
   readonly router: ServedRouter;
-  /** Bearer token every endpoint but /healthz requires; unset serves without authentication. */
+  /**
+   * Bearer token every endpoint but /healthz requires; unset serves without authentication. Surrounding whitespace
+   * is removed; an empty token is refused.
+   */
   readonly token?: string;
+  /**
+   * Answer only requests whose Host header names the server (DNS rebinding defence; src/server/host-check.ts):
+   * `host` is the interface it listens on, `allowedHosts` more names. startServer sets it. @default no Host check
+   */
+  readonly hostCheck?: { readonly host: string; readonly allowedHosts?: readonly string[] };
   /** Largest request body in bytes. @default 16777216 (16 MiB) */
   readonly maxBodyBytes?: number;
   /** Most groups in one `/v1/score` request. @default 1024 */
@@ -42,8 +56,10 @@ export interface RewardHandlerOptions {
 }
 
 export interface RewardHandler {
-  /** Answers one request. */
+  /** Answers one web request. */
   fetch(request: Request): Promise<Response>;
+  /** Answers one request as a route sees it (the node:http adapter's path: no web Request or Response built). */
+  handle(request: RouteRequest): Promise<RouteAnswer>;
   readonly metrics: ServerMetrics;
   /** True once `close()` was called: new requests get 503 SHUTTING_DOWN. */
   readonly closing: boolean;
@@ -53,7 +69,7 @@ export interface RewardHandler {
   close(): Promise<void>;
 }
 
-type Route = (request: Request) => Promise<Response> | Response;
+type Route = (request: RouteRequest) => Promise<RouteAnswer> | RouteAnswer;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -69,6 +85,8 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
     maxCompletionsPerGroup: positiveInteger('maxCompletionsPerGroup', options.maxCompletionsPerGroup, 256),
   };
   const checkToken = options.token === undefined ? undefined : createTokenCheck(options.token);
+  const checkHost = options.hostCheck === undefined ? undefined : createHostCheck(options.hostCheck);
+  const bodies = new RequestBodyParser({ maxBodyBytes, limits });
   const metrics = options.metrics ?? createServerMetrics({ cache: options.cache });
   const stopObserving = metrics.observeRouter(router);
 
@@ -87,11 +105,11 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   const routes: Record<string, Partial<Record<string, Route>>> = {
     '/get_reward': {
       POST: async (request) => {
-        const { queries, prompts } = parseGetRewardRequest(await readJson(request, maxBodyBytes), limits);
+        const { queries, prompts } = await bodies.read(request, 'getReward');
         const rewards = await batcher.add(queries.map((query, i) => ({ prompt: prompts[i], completion: completionOf(query, prompts[i]) })));
         const values = rewards.map((sample) => sample.reward);
         // OpenRLHF reads `rewards` (and `scores`, its copy); extra_logs hold one number per query, which it logs.
-        return jsonResponse(200, {
+        return jsonReply(200, {
           rewards: values,
           scores: values,
           extra_logs: {
@@ -105,9 +123,9 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
     },
     '/v1/score': {
       POST: async (request) => {
-        const groups = parseScoreRequest(await readJson(request, maxBodyBytes), limits);
+        const groups = await bodies.read(request, 'score');
         const result = await step(groups);
-        return jsonResponse(200, {
+        return jsonReply(200, {
           step: result.step,
           active: result.active,
           groups: result.groups.map((group) => ({
@@ -122,57 +140,61 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
         });
       },
     },
-    '/v1/state': { GET: () => jsonResponse(200, router.state()) },
+    '/v1/state': { GET: () => jsonReply(200, router.state()) },
     '/metrics': {
       GET: async () => {
         const { contentType, body } = await metrics.render();
-        return new Response(body, { status: 200, headers: { 'content-type': contentType } });
+        return textReply(200, contentType, body);
       },
     },
-    '/healthz': { GET: () => jsonResponse(200, { status: 'ok' }) },
+    '/healthz': { GET: () => jsonReply(200, { status: 'ok' }) },
   };
 
   let closing = false;
   let closed: Promise<void> | undefined;
-  const inFlight = new Set<Promise<Response>>();
+  const inFlight = new Set<Promise<RouteAnswer>>();
 
-  async function answer(request: Request, path: string): Promise<Response> {
-    const methods = routes[path];
-    if (!methods) throw new HttpError(404, 'NOT_FOUND', `No endpoint ${path}; expected one of ${Object.keys(routes).join(', ')}`);
-    const route = methods[request.method];
-    if (!route) {
-      const allowed = Object.keys(methods).join(', ');
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} ${path} is not supported; use ${allowed}`, { headers: { allow: allowed } });
+  async function answer(request: RouteRequest): Promise<RouteAnswer> {
+    const { path } = request;
+    if (checkHost && !checkHost(request.header('host'))) {
+      throw new HttpError(403, 'HOST_NOT_ALLOWED', 'The Host header names a host this server does not answer for; add the name to `allowedHosts` (`--allowed-hosts`)');
     }
     if (closing) throw new HttpError(503, 'SHUTTING_DOWN', 'The reward server is shutting down; retry against its replacement', { headers: { connection: 'close' } });
-    if (checkToken && path !== '/healthz' && !checkToken(request.headers.get('authorization'))) {
+    if (checkToken && path !== '/healthz' && !checkToken(request.header('authorization'))) {
       throw new HttpError(401, 'UNAUTHORIZED', 'Missing or wrong bearer token; send `Authorization: Bearer <token>` (the value of REWARD_ROUTER_TOKEN)', {
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
+    const methods = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (!methods) throw new HttpError(404, 'NOT_FOUND', `No endpoint ${JSON.stringify(path.slice(0, 100))}; expected one of ${Object.keys(routes).join(', ')}`);
+    const route = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
+    if (!route) {
+      const allowed = Object.keys(methods).join(', ');
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method.slice(0, 20)} ${path} is not supported; use ${allowed}`, { headers: { allow: allowed } });
+    }
     return route(request);
   }
 
-  async function fetch(request: Request): Promise<Response> {
+  async function handle(request: RouteRequest): Promise<RouteAnswer> {
     const started = performance.now();
-    const path = new URL(request.url).pathname;
-    const work = answer(request, path).catch((error: unknown) => {
-      const response = errorResponse(error);
-      if (response.status >= 500) options.onError?.(error, { method: request.method, path });
-      return response;
+    const work = answer(request).catch((error: unknown) => {
+      const reply = errorReply(error);
+      if (reply.status >= 500) options.onError?.(error, { method: request.method, path: request.path });
+      return reply;
     });
     inFlight.add(work);
     try {
-      const response = await work;
-      metrics.observeRequest(routes[path] ? path : 'other', response.status, (performance.now() - started) / 1000);
-      return response;
+      const reply = await work;
+      metrics.observeRequest(Object.hasOwn(routes, request.path) ? request.path : 'other', reply.status, (performance.now() - started) / 1000);
+      return reply;
     } finally {
       inFlight.delete(work);
     }
   }
 
   return {
-    fetch,
+    fetch: async (request) => toResponse(await handle(fromWebRequest(request))),
+    handle,
     metrics,
     get closing() {
       return closing;
@@ -189,6 +211,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
         await Promise.allSettled(waiting);
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         await batcher.drain();
+        await bodies.close();
         stopObserving();
       })();
       return closed;

@@ -95,3 +95,12 @@ export function parseGetRewardRequest(body: unknown, limits: RequestLimits): Get
   if (body.labels !== undefined && body.labels !== null && !Array.isArray(body.labels)) throw invalid('labels', 'an array or null', body.labels);
   return { queries, prompts };
 }
+
+/** The request bodies the server parses, by name (the worker that parses large bodies is told which by name). */
+export const REQUEST_PARSERS = {
+  score: parseScoreRequest,
+  getReward: parseGetRewardRequest,
+} as const;
+
+export type RequestKind = keyof typeof REQUEST_PARSERS;
+export type ParsedRequest<K extends RequestKind> = ReturnType<(typeof REQUEST_PARSERS)[K]>;

@@ -37,8 +37,8 @@ describe('bearer token', () => {
     expect(source).toMatch(/createHash\('sha256'\)/);
     // The Authorization header is read in one place only, and handed straight to that check.
     const handler = await readFile(new URL('../../src/server/handler.ts', import.meta.url), 'utf8');
-    expect(handler.match(/headers\.get\('authorization'\)/g)).toEqual(["headers.get('authorization')"]);
-    expect(handler).toContain("checkToken(request.headers.get('authorization'))");
+    expect(handler.match(/header\('authorization'\)/g)).toEqual(["header('authorization')"]);
+    expect(handler).toContain("checkToken(request.header('authorization'))");
     expect(await readFile(new URL('../../src/server/node.ts', import.meta.url), 'utf8')).not.toMatch(/authorization/i);
     const check = createTokenCheck(TOKEN);
     expect(check(`Bearer ${TOKEN}`)).toBe(true);
@@ -61,7 +61,7 @@ describe('bearer token', () => {
         expect(body).not.toContain(TOKEN);
       }
     }
-    const scored = await fetch(`${server.url}/v1/score`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer nope' } });
+    const scored = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: '{}' });
     expect(scored.status).toBe(401);
     expect((await fetch(`${server.url}/v1/state`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
@@ -91,7 +91,7 @@ describe('binding and limits', () => {
   it('body size, groups per request and completions per group are configurable and enforced at their exact limits', async () => {
     const server = await serve({ maxBodyBytes: 2_000, maxGroups: 3, maxCompletionsPerGroup: 4 });
     const post = async (body: string) => {
-      const response = await fetch(`${server.url}/v1/score`, { method: 'POST', body });
+      const response = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       return { status: response.status, body: (await response.json()) as { error?: { field?: string; message: string } } };
     };
     const groups = (count: number, completions: number) =>
@@ -111,7 +111,7 @@ describe('binding and limits', () => {
     expect((await post(padded(2_001))).status).toBe(413);
     // OpenRLHF calls: at most maxGroups x maxCompletionsPerGroup samples.
     const samples = (count: number) => JSON.stringify({ query: Array.from({ length: count }, () => 'q'), prompts: Array.from({ length: count }, () => 'q') });
-    const overSamples = await fetch(`${server.url}/get_reward`, { method: 'POST', body: samples(13) });
+    const overSamples = await fetch(`${server.url}/get_reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: samples(13) });
     expect(overSamples.status).toBe(400);
   });
 
@@ -155,14 +155,14 @@ describe('secrets stay out of the server\'s answers and logs', () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
     const failed = await fetch(`${server.url}/v1/score`, {
       method: 'POST',
-      headers: auth,
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ groups: [{ prompt_id: 'p', prompt: 'q', completions: ['a', 'b'] }] }),
     });
     const failedBody = await failed.text();
     expect(failed.status).toBe(502);
     expect(JSON.parse(failedBody).error.code).toBe('ALL_CANDIDATES_FAILED');
     expect(failedBody).toContain('[REDACTED]');
-    const openrlhf = await fetch(`${server.url}/get_reward`, { method: 'POST', headers: auth, body: JSON.stringify({ query: ['qa'], prompts: ['q'] }) });
+    const openrlhf = await fetch(`${server.url}/get_reward`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ query: ['qa'], prompts: ['q'] }) });
     const openrlhfBody = await openrlhf.text();
     expect(openrlhf.status).toBeGreaterThanOrEqual(500);
     const state = await (await fetch(`${server.url}/v1/state`, { headers: auth })).text();

@@ -43,7 +43,7 @@ describe('reward-router serve', () => {
     const groups = makeGroups(4, 3, 31);
     const twin = createRouter({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 3 });
     for (let step = 0; step < 2; step++) {
-      const response = await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify({ groups }) });
+      const response = await fetch(`${base}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups }) });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { groups: Array<{ rewards: number[] }> };
       expect(body.groups.map((group) => group.rewards)).toEqual((await twin.score(groups)).groups.map((group) => group.rewards));
