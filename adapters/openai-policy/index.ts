@@ -94,7 +94,7 @@ export function createOpenAiPolicySource(options: OpenAiPolicyOptions): RolloutS
   const wantLogprobs = options.logprobs ?? false;
   const limit = createLimiter(positiveInteger('concurrency', options.concurrency ?? 4));
   const apiKey = resolveApiKey('openai-policy', options.apiKey, options.apiKeyEnv, options.env);
-  const client = createJsonClient({ modelId: options.model, apiKey, headers: options.headers, fetch: options.fetch });
+  const client = createJsonClient({ modelId: options.model, apiKey, headers: options.headers, urls: [url], fetch: options.fetch });
 
   function requestBody(prompt: string): Record<string, unknown> {
     const body: Record<string, unknown> = { model: options.model, n, temperature: options.temperature ?? 1, max_tokens: options.maxTokens ?? 128 };
