@@ -78,10 +78,15 @@ export function checkUrl(modelId: string, url: unknown, field = 'url'): string {
   return url;
 }
 
-/** `base` with `path` appended once (a base that already ends with `path` is kept as is). */
+/**
+ * `base` with `path` appended once to its path (a base whose path already ends with `path` is kept as is); a query
+ * string stays after the path (`http://h/v1?key=k` + `/predict` is `http://h/v1/predict?key=k`).
+ */
 export function joinPath(base: string, path: string): string {
-  const trimmed = base.replace(/\/+$/, '');
-  return trimmed.endsWith(path) ? trimmed : `${trimmed}${path}`;
+  const query = base.search(/[?#]/);
+  const [head, tail] = query === -1 ? [base, ''] : [base.slice(0, query), base.slice(query)];
+  const trimmed = head.replace(/\/+$/, '');
+  return `${trimmed.endsWith(path) ? trimmed : `${trimmed}${path}`}${tail}`;
 }
 
 /** The human part of the error bodies our backends send: FastAPI, vLLM (old and new), TEI, HF, OpenAI. */

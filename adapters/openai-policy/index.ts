@@ -88,7 +88,7 @@ export function createOpenAiPolicySource(options: OpenAiPolicyOptions): RolloutS
     throw new InvalidArgumentError('mode', `Expected \`mode\` to be "completions" or "chat", got ${JSON.stringify(options.mode)}`);
   }
   const base = joinPath(checkUrl('openai-policy', options.baseUrl, 'baseUrl'), '/v1');
-  const url = `${base}${chat ? '/chat/completions' : '/completions'}`;
+  const url = joinPath(base, chat ? '/chat/completions' : '/completions');
   const n = positiveInteger('n', options.n ?? 4);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const wantLogprobs = options.logprobs ?? false;

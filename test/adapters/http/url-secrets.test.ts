@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromConfig } from '../../../adapters/http/index.js';
-import { checkUrl } from '../../../adapters/http/request.js';
+import { checkUrl, joinPath } from '../../../adapters/http/request.js';
 import { displayUrl, urlSecrets } from '../../../adapters/http/url-secrets.js';
 import type { AdapterContext } from '../../../src/model/registry.js';
 import { InvalidConfigError } from '../../../src/spec/errors.js';
@@ -77,5 +77,15 @@ describe('checkUrl and the http config', () => {
       }
     }
     expect(checkUrl('rm', 'https://rm.example/x?api_key=1')).toBe('https://rm.example/x?api_key=1');
+  });
+});
+
+describe('joinPath', () => {
+  it('appends the protocol path to the URL path, before the query (keys in the query keep working)', () => {
+    expect(joinPath('http://h:1/tei?sig=k&code=c', '/predict')).toBe('http://h:1/tei/predict?sig=k&code=c');
+    expect(joinPath('http://h:1/tei/?sig=k', '/predict')).toBe('http://h:1/tei/predict?sig=k');
+    expect(joinPath('http://h:1/predict?x=1', '/predict')).toBe('http://h:1/predict?x=1');
+    expect(joinPath('http://h:1', '/classify')).toBe('http://h:1/classify');
+    expect(joinPath('http://h:1/v1/', '/v1')).toBe('http://h:1/v1');
   });
 });
