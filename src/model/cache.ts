@@ -1,15 +1,18 @@
 /**
- * The score cache: one lru-cache shared by every adapter, keyed by (model id, prompt, completion), so probing,
- * cascades and reports never pay twice for the same pair. Bounded by entries and, optionally, by bytes — an
- * unbounded cache cannot be configured.
+ * The score cache: one least-recently-used cache shared by every adapter, keyed by (model id, prompt, completion),
+ * so probing, cascades and reports never pay twice for the same pair. Bounded by entries and, optionally, by bytes
+ * — an unbounded cache cannot be configured.
  *
  * Lookups go through a nested index (model id -> prompt -> completion) keyed by the caller's own strings rather
  * than through one concatenated key: V8 caches a string's hash in the string, so a lookup costs three hash-table
  * probes instead of building and hashing a new string of a few hundred characters (about 4x slower, see
- * bench/cache.ts). The exact strings are the keys, so two different triples can never collide. lru-cache owns
- * recency, eviction and the byte count; its `dispose` keeps the index in step.
+ * bench/cache.ts). The exact strings are the keys, so two different triples can never collide.
+ *
+ * Recency is a doubly linked list threaded through the entries themselves: a hit moves its entry to the front, a
+ * new entry goes in front, and eviction takes from the back, each a few pointer writes. (The lru-cache package kept
+ * a second hash table beside this index, so every miss paid two insertions and every eviction two deletions; in the
+ * server profile that was a quarter of the CPU with a zero-cost model.)
  */
-import { LRUCache } from 'lru-cache';
 import { InvalidArgumentError } from '../spec/errors.js';
 import type { RewardModel, ScoreOptions, ScoreRequest } from '../spec/reward-model.js';
 import { validateScores } from './define.js';
@@ -37,6 +40,11 @@ interface Entry {
   readonly modelId: string;
   readonly prompt: string;
   readonly completion: string;
+  readonly bytes: number;
+  /** Toward the most recently used end; null at the front. */
+  newer: Entry | null;
+  /** Toward the least recently used end; null at the back. */
+  older: Entry | null;
 }
 
 type Index = Map<string, Map<string, Map<string, Entry>>>;
@@ -45,7 +53,14 @@ const SEPARATOR = '\u0000';
 
 export class ScoreCache {
   private readonly index: Index = new Map();
-  private readonly entries: LRUCache<Entry, Entry>;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number | undefined;
+  /** Most recently used. */
+  private front: Entry | null = null;
+  /** Least recently used: evicted first. */
+  private back: Entry | null = null;
+  private count = 0;
+  private byteCount = 0;
   private hitCount = 0;
   private missCount = 0;
 
@@ -57,11 +72,8 @@ export class ScoreCache {
     if (options.maxBytes !== undefined && !(Number.isInteger(options.maxBytes) && options.maxBytes > 0)) {
       throw new InvalidArgumentError('maxBytes', `Expected \`maxBytes\` to be a positive integer, got \`${options.maxBytes}\``);
     }
-    this.entries = new LRUCache<Entry, Entry>({
-      max: maxEntries,
-      dispose: (entry) => this.unindex(entry),
-      ...(options.maxBytes !== undefined ? { maxSize: options.maxBytes, sizeCalculation: (entry: Entry) => ScoreCache.entryBytes(entry) } : {}),
-    });
+    this.maxEntries = maxEntries;
+    this.maxBytes = options.maxBytes;
   }
 
   /** The bytes one entry counts for under `maxBytes`. */
@@ -84,45 +96,79 @@ export class ScoreCache {
       return undefined;
     }
     this.hitCount++;
-    this.entries.get(entry); // marks it most recently used
+    this.toFront(entry);
     return entry.score;
   }
 
   set(modelId: string, request: ScoreRequest, score: number): void {
+    const { prompt, completion } = request;
     let prompts = this.index.get(modelId);
     if (!prompts) this.index.set(modelId, (prompts = new Map()));
-    let completions = prompts.get(request.prompt);
-    if (!completions) prompts.set(request.prompt, (completions = new Map()));
-    const existing = completions.get(request.completion);
+    let completions = prompts.get(prompt);
+    if (!completions) prompts.set(prompt, (completions = new Map()));
+    const existing = completions.get(completion);
     if (existing) {
       existing.score = score;
-      this.entries.get(existing);
+      this.toFront(existing);
       return;
     }
-    const entry: Entry = { score, modelId, prompt: request.prompt, completion: request.completion };
-    completions.set(request.completion, entry);
-    this.entries.set(entry, entry);
-    // lru-cache declines an entry larger than maxBytes on its own; keep the index in step.
-    if (!this.entries.has(entry)) this.unindex(entry);
+    const bytes = this.maxBytes === undefined ? 0 : (modelId.length + prompt.length + completion.length) * 2 + 8;
+    if (this.maxBytes !== undefined && bytes > this.maxBytes) {
+      // Larger than the whole budget: declined, and no trace kept.
+      if (completions.size === 0) this.prune(modelId, prompts, prompt);
+      return;
+    }
+    const entry: Entry = { score, modelId, prompt, completion, bytes, newer: null, older: this.front };
+    if (this.front) this.front.newer = entry;
+    else this.back = entry;
+    this.front = entry;
+    completions.set(completion, entry);
+    this.count++;
+    this.byteCount += bytes;
+    while (this.count > this.maxEntries || (this.maxBytes !== undefined && this.byteCount > this.maxBytes)) this.evict(this.back!);
   }
 
   clear(): void {
-    this.entries.clear();
     this.index.clear();
+    this.front = null;
+    this.back = null;
+    this.count = 0;
+    this.byteCount = 0;
   }
 
   stats(): ScoreCacheStats {
-    return { hits: this.hitCount, misses: this.missCount, size: this.entries.size, bytes: this.entries.calculatedSize ?? 0 };
+    return { hits: this.hitCount, misses: this.missCount, size: this.count, bytes: this.byteCount };
   }
 
-  private unindex(entry: Entry): void {
-    const prompts = this.index.get(entry.modelId);
-    const completions = prompts?.get(entry.prompt);
-    if (completions?.get(entry.completion) !== entry) return;
+  private toFront(entry: Entry): void {
+    if (entry === this.front) return;
+    // Unlink (it is not the front, so it has a newer neighbour)...
+    entry.newer!.older = entry.older;
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.back = entry.newer;
+    // ...and put it in front.
+    entry.newer = null;
+    entry.older = this.front;
+    this.front!.newer = entry;
+    this.front = entry;
+  }
+
+  private evict(entry: Entry): void {
+    if (entry.newer) entry.newer.older = entry.older;
+    else this.front = entry.older;
+    if (entry.older) entry.older.newer = entry.newer;
+    else this.back = entry.newer;
+    this.count--;
+    this.byteCount -= entry.bytes;
+    const prompts = this.index.get(entry.modelId)!;
+    const completions = prompts.get(entry.prompt)!;
     completions.delete(entry.completion);
-    if (completions.size > 0) return;
-    prompts!.delete(entry.prompt);
-    if (prompts!.size === 0) this.index.delete(entry.modelId);
+    if (completions.size === 0) this.prune(entry.modelId, prompts, entry.prompt);
+  }
+
+  private prune(modelId: string, prompts: Map<string, Map<string, Entry>>, prompt: string): void {
+    prompts.delete(prompt);
+    if (prompts.size === 0) this.index.delete(modelId);
   }
 }
 
@@ -132,27 +178,36 @@ export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
     id: model.id,
     async score(batch: readonly ScoreRequest[], options?: ScoreOptions): Promise<number[]> {
       const out = new Array<number>(batch.length);
-      // Misses by key, so a pair that appears twice in one batch (policies often repeat a completion) is sent once.
-      const missing = new Map<string, number[]>();
+      // The first position of each distinct missing pair, and where its duplicates go (policies often repeat a
+      // completion, which is then sent once). Indexed by prompt, then completion: no flat key is built.
+      const firsts: number[] = [];
+      let seen: Map<string, Map<string, number>> | undefined;
+      let duplicates: Array<[from: number, to: number]> | undefined;
       for (let i = 0; i < batch.length; i++) {
-        const hit = cache.get(model.id, batch[i]);
+        const request = batch[i];
+        const hit = cache.get(model.id, request);
         if (hit !== undefined) {
           out[i] = hit;
           continue;
         }
-        const key = ScoreCache.key(model.id, batch[i]);
-        const places = missing.get(key);
-        if (places) places.push(i);
-        else missing.set(key, [i]);
+        seen ??= new Map();
+        let completions = seen.get(request.prompt);
+        if (!completions) seen.set(request.prompt, (completions = new Map()));
+        const first = completions.get(request.completion);
+        if (first === undefined) {
+          completions.set(request.completion, i);
+          firsts.push(i);
+        } else (duplicates ??= []).push([first, i]);
       }
-      if (missing.size > 0) {
-        const places = [...missing.values()];
+      if (firsts.length > 0) {
+        const misses = firsts.length === batch.length ? batch : firsts.map((at) => batch[at]);
         // Validated here too: a hand-written RewardModel may not keep the contract, and a bad value must never be cached.
-        const scores = validateScores(model.id, await model.score(places.map((at) => batch[at[0]]), options), places.length);
-        for (let k = 0; k < places.length; k++) {
-          for (const i of places[k]) out[i] = scores[k];
-          cache.set(model.id, batch[places[k][0]], scores[k]);
+        const scores = validateScores(model.id, await model.score(misses, options), firsts.length);
+        for (let k = 0; k < firsts.length; k++) {
+          out[firsts[k]] = scores[k];
+          cache.set(model.id, batch[firsts[k]], scores[k]);
         }
+        if (duplicates) for (const [from, to] of duplicates) out[to] = out[from];
       }
       return out;
     },
