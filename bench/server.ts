@@ -7,9 +7,9 @@
  * zero-cost RM (a `function` model), so what is measured is the server's own cost: HTTP adapter, checks (Host,
  * content type), JSON parsing and validation, grouping, the router step, the cache and the metrics.
  *
- * Both get the same OpenRLHF `/get_reward` bodies, one sample and 64 samples (8 prompts x 8), made unique per
- * request (autocannon's `[<id>]` replacement), so every sample is a cache miss and the cache fills and evicts as in
- * training. Runs alternate baseline / subject, three rounds; the ratio is the median of the per-round ratios.
+ * Both get the same OpenRLHF `/get_reward` bodies, made unique per request so every sample is a cache miss and the
+ * cache fills and evicts as in training: one sample per call as OpenRLHF sends them (8 consecutive calls share a
+ * prompt: a group of 8), and 64 samples per call (8 prompts x 8). Runs alternate baseline / subject, three rounds; the ratio is the median of the per-round ratios.
  * The load generator runs in a child process (bench/load-generator.ts). Targets: throughput >= 0.6x the bare
  * server for both bodies; p99 < 5 ms at a fixed 1,000 req/s (autocannon `overallRate`).
  */
@@ -33,9 +33,9 @@ interface AutocannonResult {
 const LOAD_GENERATOR = fileURLToPath(new URL('./load-generator.js', import.meta.url));
 
 /** Runs autocannon in a child process (bench/load-generator.ts) and resolves with its result. */
-function autocannon(options: Record<string, unknown>, template: string): Promise<AutocannonResult> {
+function autocannon(options: Record<string, unknown>, template: string, groupSize: number): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [LOAD_GENERATOR, JSON.stringify({ options, template })], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+    execFile(process.execPath, [LOAD_GENERATOR, JSON.stringify({ options, template, groupSize })], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
       if (error) reject(error);
       else resolve(JSON.parse(stdout) as AutocannonResult);
     });
@@ -51,23 +51,29 @@ const TARGET_P99_MS = 5;
 
 interface Shape {
   readonly name: string;
+  /** Prompts per request, and completions per prompt in one request. */
   readonly prompts: number;
   readonly perPrompt: number;
+  /** Samples of a prompt's group (OpenRLHF's n_samples_per_prompt), spread over `groupSize / perPrompt` calls. */
+  readonly groupSize: number;
 }
 const SHAPES: Shape[] = [
-  { name: '1 sample', prompts: 1, perPrompt: 1 },
-  { name: '64 samples (8 prompts x 8)', prompts: 8, perPrompt: 8 },
+  { name: '1 sample (groups of 8 over 8 calls)', prompts: 1, perPrompt: 1, groupSize: 8 },
+  { name: '64 samples (8 prompts x 8)', prompts: 8, perPrompt: 8, groupSize: 8 },
 ];
 
-/** An OpenRLHF body; `[<id>]` becomes a fresh number per request, so prompts and completions are new every time. */
+/**
+ * An OpenRLHF body. `[<id>]` becomes a fresh number per request, `[<group>]` one per group of calls, so completions
+ * are new every time and a prompt is shared by exactly one group's samples.
+ */
 function body(shape: Shape): string {
   const words = ['the', 'film', 'was', 'good', 'bad', 'lovely', 'awful', 'calm', 'long', 'really', 'not', 'happy', 'day', 'story'];
   const query: string[] = [];
   const prompts: string[] = [];
   for (let p = 0; p < shape.prompts; p++) {
-    const prompt = `Prompt ${p} [<id>]: write a short review of the film.`;
+    const prompt = `Prompt ${p} [<group>]: write a short review of the film.`;
     for (let c = 0; c < shape.perPrompt; c++) {
-      const completion = ` ${Array.from({ length: 24 }, (_, w) => words[(p * 7 + c * 5 + w * 3) % words.length]).join(' ')} (${c})`;
+      const completion = ` ${Array.from({ length: 24 }, (_, w) => words[(p * 7 + c * 5 + w * 3) % words.length]).join(' ')} ([<id>]-${c})`;
       prompts.push(prompt);
       query.push(prompt + completion);
     }
@@ -105,8 +111,8 @@ async function startRewardServer(shape: Shape): Promise<{ url: string; close(): 
     router,
     metrics,
     port: 0,
-    // Each request brings whole groups, so each is routed at once, as one step.
-    openrlhf: { groupSize: shape.perPrompt, stepGroups: shape.prompts, flushMs: 1_000 },
+    // A group is routed as soon as its samples are in: one call's groups make one step.
+    openrlhf: { groupSize: shape.groupSize, stepGroups: shape.prompts, flushMs: 1_000 },
   });
   return {
     url: server.url,
@@ -117,7 +123,7 @@ async function startRewardServer(shape: Shape): Promise<{ url: string; close(): 
   };
 }
 
-async function load(url: string, payload: string, extra: Record<string, unknown> = {}): Promise<AutocannonResult> {
+async function load(url: string, payload: string, groupSize: number, extra: Record<string, unknown> = {}): Promise<AutocannonResult> {
   const options = {
     url: `${url}/get_reward`,
     method: 'POST',
@@ -126,16 +132,21 @@ async function load(url: string, payload: string, extra: Record<string, unknown>
     duration: DURATION_SECONDS,
     ...extra,
   };
-  await autocannon({ ...options, duration: 1 }, payload); // warm-up: JIT, calibration, connection setup
-  const result = await autocannon(options, payload);
+  await autocannon({ ...options, duration: 1 }, payload, groupSize); // warm-up: JIT, calibration, connection setup
+  const result = await autocannon(options, payload, groupSize);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`benchServer: ${result.non2xx} non-2xx answers and ${result.errors} errors from ${url}`);
   return result;
 }
 
-async function measure(start: () => Promise<{ url: string; close(): Promise<void> }>, payload: string, extra?: Record<string, unknown>): Promise<AutocannonResult> {
+async function measure(
+  start: () => Promise<{ url: string; close(): Promise<void> }>,
+  shape: Shape,
+  payload: string,
+  extra?: Record<string, unknown>,
+): Promise<AutocannonResult> {
   const server = await start();
   try {
-    return await load(server.url, payload, extra);
+    return await load(server.url, payload, shape.groupSize / shape.perPrompt, extra);
   } finally {
     await server.close();
   }
@@ -152,8 +163,8 @@ export async function benchServer(): Promise<BenchResult[]> {
     const bare: AutocannonResult[] = [];
     const served: AutocannonResult[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      bare.push(await measure(startBareServer, payload));
-      served.push(await measure(() => startRewardServer(shape), payload));
+      bare.push(await measure(startBareServer, shape, payload));
+      served.push(await measure(() => startRewardServer(shape), shape, payload));
       ratios.push(served[round].requests.average / bare[round].requests.average);
     }
     const ratio = median(ratios);
@@ -174,8 +185,8 @@ export async function benchServer(): Promise<BenchResult[]> {
 
   // Latency at a fixed rate: the server is not saturated, so this is the cost of one request, queueing aside.
   const payload = body(SHAPES[0]);
-  const bareFixed = await measure(startBareServer, payload, { overallRate: FIXED_RATE });
-  const servedFixed = await measure(() => startRewardServer(SHAPES[0]), payload, { overallRate: FIXED_RATE });
+  const bareFixed = await measure(startBareServer, SHAPES[0], payload, { overallRate: FIXED_RATE });
+  const servedFixed = await measure(() => startRewardServer(SHAPES[0]), SHAPES[0], payload, { overallRate: FIXED_RATE });
   results.push({
     name: `server p99 latency at a fixed ${FIXED_RATE.toLocaleString('en-US')} req/s, POST /get_reward with 1 sample`,
     baseline: `bare node:http: ${summary(bareFixed)}`,

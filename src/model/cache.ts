@@ -3,10 +3,13 @@
  * so probing, cascades and reports never pay twice for the same pair. Bounded by entries and, optionally, by bytes
  * — an unbounded cache cannot be configured.
  *
- * Lookups go through a nested index (model id -> prompt -> completion) keyed by the caller's own strings rather
- * than through one concatenated key: V8 caches a string's hash in the string, so a lookup costs three hash-table
- * probes instead of building and hashing a new string of a few hundred characters (about 4x slower, see
- * bench/cache.ts). The exact strings are the keys, so two different triples can never collide.
+ * Lookups go through a nested index (model id -> completion -> the entry, or a map by prompt when several prompts
+ * share the completion) keyed by the caller's own strings rather than through one concatenated key: V8 caches a
+ * string's hash in the string, so a lookup costs two hash-table probes instead of building and hashing a new string
+ * of a few hundred characters (about 4x slower, see bench/cache.ts). Completions come first because they are nearly
+ * always distinct: a miss then never hashes the prompt (long, and a new string in every request), a hit compares
+ * it once, and an entry is one slot to add and one to remove (no per-prompt map to create and tear down for every
+ * group). The exact strings are the keys, so two different triples can never collide.
  *
  * Recency is a doubly linked list threaded through the entries themselves: a hit moves its entry to the front, a
  * new entry goes in front, and eviction takes from the back, each a few pointer writes. (The lru-cache package kept
@@ -47,7 +50,9 @@ interface Entry {
   older: Entry | null;
 }
 
-type Index = Map<string, Map<string, Map<string, Entry>>>;
+/** The entries of one completion: one entry (the usual case), or by prompt when several prompts share it. */
+type Slot = Entry | Map<string, Entry>;
+type Index = Map<string, Map<string, Slot>>;
 
 const SEPARATOR = '\u0000';
 
@@ -90,7 +95,7 @@ export class ScoreCache {
   }
 
   get(modelId: string, request: ScoreRequest): number | undefined {
-    const entry = this.index.get(modelId)?.get(request.prompt)?.get(request.completion);
+    const entry = this.find(modelId, request.prompt, request.completion);
     if (entry === undefined) {
       this.missCount++;
       return undefined;
@@ -102,27 +107,25 @@ export class ScoreCache {
 
   set(modelId: string, request: ScoreRequest, score: number): void {
     const { prompt, completion } = request;
-    let prompts = this.index.get(modelId);
-    if (!prompts) this.index.set(modelId, (prompts = new Map()));
-    let completions = prompts.get(prompt);
-    if (!completions) prompts.set(prompt, (completions = new Map()));
-    const existing = completions.get(completion);
+    const existing = this.find(modelId, prompt, completion);
     if (existing) {
       existing.score = score;
       this.toFront(existing);
       return;
     }
     const bytes = this.maxBytes === undefined ? 0 : (modelId.length + prompt.length + completion.length) * 2 + 8;
-    if (this.maxBytes !== undefined && bytes > this.maxBytes) {
-      // Larger than the whole budget: declined, and no trace kept.
-      if (completions.size === 0) this.prune(modelId, prompts, prompt);
-      return;
-    }
+    // Larger than the whole budget: declined, and no trace kept.
+    if (this.maxBytes !== undefined && bytes > this.maxBytes) return;
     const entry: Entry = { score, modelId, prompt, completion, bytes, newer: null, older: this.front };
     if (this.front) this.front.newer = entry;
     else this.back = entry;
     this.front = entry;
-    completions.set(completion, entry);
+    let completions = this.index.get(modelId);
+    if (!completions) this.index.set(modelId, (completions = new Map()));
+    const slot = completions.get(completion);
+    if (slot === undefined) completions.set(completion, entry);
+    else if (slot instanceof Map) slot.set(prompt, entry);
+    else completions.set(completion, new Map([[slot.prompt, slot], [prompt, entry]]));
     this.count++;
     this.byteCount += bytes;
     while (this.count > this.maxEntries || (this.maxBytes !== undefined && this.byteCount > this.maxBytes)) this.evict(this.back!);
@@ -138,6 +141,13 @@ export class ScoreCache {
 
   stats(): ScoreCacheStats {
     return { hits: this.hitCount, misses: this.missCount, size: this.count, bytes: this.byteCount };
+  }
+
+  private find(modelId: string, prompt: string, completion: string): Entry | undefined {
+    const slot = this.index.get(modelId)?.get(completion);
+    if (slot === undefined) return undefined;
+    if (slot instanceof Map) return slot.get(prompt);
+    return slot.prompt === prompt ? slot : undefined;
   }
 
   private toFront(entry: Entry): void {
@@ -160,15 +170,15 @@ export class ScoreCache {
     else this.back = entry.newer;
     this.count--;
     this.byteCount -= entry.bytes;
-    const prompts = this.index.get(entry.modelId)!;
-    const completions = prompts.get(entry.prompt)!;
-    completions.delete(entry.completion);
-    if (completions.size === 0) this.prune(entry.modelId, prompts, entry.prompt);
-  }
-
-  private prune(modelId: string, prompts: Map<string, Map<string, Entry>>, prompt: string): void {
-    prompts.delete(prompt);
-    if (prompts.size === 0) this.index.delete(modelId);
+    const completions = this.index.get(entry.modelId)!;
+    const slot = completions.get(entry.completion)!;
+    if (slot instanceof Map) {
+      slot.delete(entry.prompt);
+      if (slot.size === 1) completions.set(entry.completion, slot.values().next().value!);
+    } else {
+      completions.delete(entry.completion);
+      if (completions.size === 0) this.index.delete(entry.modelId);
+    }
   }
 }
 
@@ -179,9 +189,9 @@ export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
     async score(batch: readonly ScoreRequest[], options?: ScoreOptions): Promise<number[]> {
       const out = new Array<number>(batch.length);
       // The first position of each distinct missing pair, and where its duplicates go (policies often repeat a
-      // completion, which is then sent once). Indexed by prompt, then completion: no flat key is built.
+      // completion, which is then sent once). Indexed by completion, then prompt, like the cache: no flat key.
       const firsts: number[] = [];
-      let seen: Map<string, Map<string, number>> | undefined;
+      let seen: Map<string, number | Map<string, number>> | undefined;
       let duplicates: Array<[from: number, to: number]> | undefined;
       for (let i = 0; i < batch.length; i++) {
         const request = batch[i];
@@ -191,13 +201,19 @@ export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
           continue;
         }
         seen ??= new Map();
-        let completions = seen.get(request.prompt);
-        if (!completions) seen.set(request.prompt, (completions = new Map()));
-        const first = completions.get(request.completion);
-        if (first === undefined) {
-          completions.set(request.completion, i);
-          firsts.push(i);
-        } else (duplicates ??= []).push([first, i]);
+        const { prompt, completion } = request;
+        const slot = seen.get(completion);
+        let first: number | undefined;
+        if (slot === undefined) seen.set(completion, i);
+        else if (typeof slot === 'number') {
+          if (batch[slot].prompt === prompt) first = slot;
+          else seen.set(completion, new Map([[batch[slot].prompt, slot], [prompt, i]]));
+        } else {
+          first = slot.get(prompt);
+          if (first === undefined) slot.set(prompt, i);
+        }
+        if (first === undefined) firsts.push(i);
+        else (duplicates ??= []).push([first, i]);
       }
       if (firsts.length > 0) {
         const misses = firsts.length === batch.length ? batch : firsts.map((at) => batch[at]);

@@ -32,6 +32,11 @@ export function jsonReply(status: number, body: unknown, headers?: Readonly<Reco
   return { status, headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/** A JSON answer whose body is already serialized (for hot routes that build it from pre-serialized parts). */
+export function jsonTextReply(status: number, json: string): Reply {
+  return { status, headers: JSON_HEADERS, body: json };
+}
+
 /** A text answer of the given content type. */
 export function textReply(status: number, contentType: string, body: string): Reply {
   return { status, headers: { 'content-type': contentType, 'x-content-type-options': 'nosniff' }, body };
