@@ -107,6 +107,7 @@ export function readNodeBody(incoming: IncomingMessage, maxBytes: number): Promi
  * be UTF-8, the only encoding JSON is exchanged in).
  */
 export function requireJsonContentType(contentType: string | undefined, method: string, path: string): void {
+  if (contentType === 'application/json') return;
   if (contentType !== undefined) {
     const [type, ...parameters] = contentType.split(';');
     if (type.trim().toLowerCase() === 'application/json') {
