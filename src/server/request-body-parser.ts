@@ -5,7 +5,9 @@
  * takes, and a body of millions of tiny values (`[{},{},...]`) takes about 0.1 s per MB, more than a second for a
  * body under the default limit; the event loop keeps answering other requests meanwhile. The worker is started on
  * the first large body and sends back only the validated request, so what crosses threads is bounded by the request
- * limits, not by what the client sent. From TypeScript sources (no compiled worker) everything is parsed inline.
+ * limits, not by what the client sent. Its heap is capped (16 bytes per byte of `maxBodyBytes`, at least 256 MB): a
+ * body that needs more to parse gets 413 and the worker is replaced, where the process would otherwise grow by a
+ * gigabyte. From TypeScript sources (no compiled worker) everything is parsed inline.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,8 @@ export interface RequestBodyParserOptions {
   readonly limits: RequestLimits;
   /** Bodies of at least this many bytes are parsed on the worker thread. @default 262144 */
   readonly offThreadBytes?: number;
+  /** The worker's heap cap in MB. @default 16 bytes per byte of `maxBodyBytes`, at least 256 */
+  readonly workerHeapMb?: number;
 }
 
 interface Pending {
@@ -33,6 +37,8 @@ interface Pending {
 export class RequestBodyParser {
   readonly maxBodyBytes: number;
   readonly offThreadBytes: number;
+  /** Heap cap of the worker, in MB. */
+  readonly workerHeapMb: number;
   private readonly limits: RequestLimits;
   private readonly workerAvailable = existsSync(WORKER);
   private worker: Worker | undefined;
@@ -44,6 +50,7 @@ export class RequestBodyParser {
     this.maxBodyBytes = options.maxBodyBytes;
     this.limits = options.limits;
     this.offThreadBytes = options.offThreadBytes ?? 256 * 1024;
+    this.workerHeapMb = options.workerHeapMb ?? Math.max(256, Math.ceil((16 * this.maxBodyBytes) / 2 ** 20));
   }
 
   /** Bodies being parsed on the worker thread right now. */
@@ -84,7 +91,7 @@ export class RequestBodyParser {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER);
+    const worker = new Worker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb } });
     worker.on('message', (outcome: ParseOutcome) => {
       const pending = this.pending.get(outcome.id);
       if (!pending) return;
@@ -100,7 +107,18 @@ export class RequestBodyParser {
       if (this.worker === worker) this.worker = undefined;
       const failed = [...this.pending.values()];
       this.pending.clear();
-      for (const pending of failed) pending.reject(error instanceof Error ? error : new Error(`The body-parsing worker stopped (${String(error)})`));
+      const outOfMemory = (error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      const reason = outOfMemory
+        ? new HttpError(
+            413,
+            'PAYLOAD_TOO_LARGE',
+            `Request body holds more JSON values than fit the ${this.workerHeapMb} MB the server gives one body's parsing; send fewer values per request (or raise \`maxBodyBytes\`, which raises this budget)`,
+            { headers: { connection: 'close' } },
+          )
+        : error instanceof Error
+          ? error
+          : new Error(`The body-parsing worker stopped (${String(error)})`);
+      for (const pending of failed) pending.reject(reason);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`The body-parsing worker exited with code ${code}`)));

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFunctionModel } from '../../dist/adapters/function/index.js';
 import { createRouter } from '../../dist/src/route/index.js';
 import { startServer, type RunningServer } from '../../dist/src/server/index.js';
+import { RequestBodyParser } from '../../dist/src/server/request-body-parser.js';
+import type { RouteRequest } from '../../dist/src/server/route-request.js';
 
 let server: RunningServer;
 const serverErrors: unknown[] = [];
@@ -93,5 +95,25 @@ describe('large bodies (built server)', () => {
     expect(many.status).toBe(400);
     expect(JSON.parse(many.body).error).toMatchObject({ code: 'INVALID_REQUEST', field: 'query' });
     expect(serverErrors).toEqual([]);
+  });
+
+  it('a body that needs more heap to parse than the worker may use gets 413, and the next body is parsed by a fresh worker', async () => {
+    const parser = new RequestBodyParser({ maxBodyBytes: 8 * 1024 * 1024, limits: { maxGroups: 8, maxCompletionsPerGroup: 8 }, workerHeapMb: 24 });
+    const request = (body: string): RouteRequest => ({
+      method: 'POST',
+      path: '/v1/score',
+      query: '',
+      header: (name) => (name === 'content-type' ? 'application/json' : undefined),
+      readBody: async () => Buffer.from(body),
+    });
+    try {
+      const error = await parser.read(request(`[${'{},'.repeat(2_000_000)}{}]`), 'score').catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+      expect((error as Error).message).toMatch(/^Request body holds more JSON values than fit the 24 MB the server gives one body's parsing/);
+      const body = JSON.stringify({ groups: [{ prompt_id: 'p', prompt: 'q', completions: ['x'.repeat(300_000)] }] });
+      expect(await parser.read(request(body), 'score')).toEqual([{ prompt_id: 'p', prompt: 'q', completions: ['x'.repeat(300_000)] }]);
+    } finally {
+      await parser.close();
+    }
   });
 });
