@@ -152,7 +152,7 @@ export function register(program: Command): void {
     .option('--group-size <n>', "OpenRLHF: samples per prompt (n_samples_per_prompt)", '8')
     .option('--step-groups <n>', 'OpenRLHF: complete groups routed together (rollout_batch_size)', '1')
     .option('--flush-ms <ms>', 'OpenRLHF: longest a sample waits for its group', '1000')
-    .option('--max-body-bytes <n>', 'largest request body', String(16 * 1024 * 1024))
+    .option('--max-body-bytes <n>', 'largest request body in bytes (larger ones get 413)', String(16 * 1024 * 1024))
     .option('--max-groups <n>', 'most groups per /v1/score request', '1024')
     .option('--max-completions <n>', 'most completions per group', '256')
     .option('--request-timeout-ms <ms>', 'longest a client may take to send a request (slow clients get 408)', '30000')
