@@ -1,6 +1,6 @@
 /**
  * The reward server: its routes, and the checks every request passes first, in this order: the Host header
- * (when `allowedHosts` is set), shutting down, the bearer token (every path but /healthz, so unknown paths and
+ * (when `hostCheck` is set), shutting down, the bearer token (every path but /healthz, so unknown paths and
  * methods are not told apart without it), the route and method, then the route itself. Two adapters serve it:
  * `handle(RouteRequest)`, which src/server/node.ts calls straight from node:http, and the web-standard
  * `fetch(Request) -> Response` (like hono's `app.fetch`) for tests in process and other runtimes.
