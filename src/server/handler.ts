@@ -5,7 +5,7 @@
  * `handle(RouteRequest)`, which src/server/node.ts calls straight from node:http, and the web-standard
  * `fetch(Request) -> Response` (like hono's `app.fetch`) for tests in process and other runtimes.
  *
- * Endpoints (DESIGN.md section 6, docs/server.md): `POST /get_reward` (OpenRLHF), `POST /v1/score`,
+ * Endpoints (docs/server.md): `POST /get_reward` (OpenRLHF), `POST /v1/score`,
  * `GET /v1/state`, `GET /metrics`, `GET /healthz`. Router steps run one at a time, in arrival order: a step
  * updates the router's estimates, and RLHF steps are sequential anyway.
  */
