@@ -77,7 +77,7 @@ async function main(): Promise<number> {
       const groups = Array.from({ length: 4 }, (_, g) => ({ prompt_id: `w${worker}-r${number}-g${g}`, prompt: `prompt ${number}`, completions: [sentence(), sentence(), sentence(), sentence()] }));
       const begin = performance.now();
       try {
-        const response = await fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups }) });
+        const response = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups }) });
         const body = (await response.json()) as { groups: Array<{ prompt_id: string; rewards: number[]; source: { model?: string } }> };
         latencies.push(performance.now() - begin);
         if (response.status !== 200) {

@@ -34,7 +34,7 @@ export interface PreparedHttpModel {
 export function prepareHttpModel(options: HttpModelOptions): PreparedHttpModel {
   const url = checkUrl(options.id, options.url);
   const apiKey = resolveApiKey(options.id, options.apiKey, options.apiKeyEnv, options.env);
-  const client = createJsonClient({ modelId: options.id, apiKey, headers: options.headers, fetch: options.fetch });
+  const client = createJsonClient({ modelId: options.id, apiKey, headers: options.headers, urls: [url], fetch: options.fetch });
   return { client, template: options.template ?? DEFAULT_TEMPLATE, url };
 }
 

@@ -51,7 +51,7 @@ export function createHuggingFaceClassifier(options: HuggingFaceClassifierOption
     // @huggingface/inference reads only the first result of a batch: one request per call.
     maxBatchSize: 1,
     scoreBatch: async ([request], { signal }) => {
-      const output = await callHuggingFace({ modelId: id, signal, secret: target.accessToken, fetch: options.fetch }, (libraryOptions) =>
+      const output = await callHuggingFace({ modelId: id, signal, secret: target.accessToken, endpointUrl: target.endpointUrl, fetch: options.fetch }, (libraryOptions) =>
         textClassification(
           {
             ...(target.endpointUrl ? { endpointUrl: target.endpointUrl } : { provider: target.provider as 'hf-inference', model: target.model }),

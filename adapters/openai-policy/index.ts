@@ -88,13 +88,13 @@ export function createOpenAiPolicySource(options: OpenAiPolicyOptions): RolloutS
     throw new InvalidArgumentError('mode', `Expected \`mode\` to be "completions" or "chat", got ${JSON.stringify(options.mode)}`);
   }
   const base = joinPath(checkUrl('openai-policy', options.baseUrl, 'baseUrl'), '/v1');
-  const url = `${base}${chat ? '/chat/completions' : '/completions'}`;
+  const url = joinPath(base, chat ? '/chat/completions' : '/completions');
   const n = positiveInteger('n', options.n ?? 4);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const wantLogprobs = options.logprobs ?? false;
   const limit = createLimiter(positiveInteger('concurrency', options.concurrency ?? 4));
   const apiKey = resolveApiKey('openai-policy', options.apiKey, options.apiKeyEnv, options.env);
-  const client = createJsonClient({ modelId: options.model, apiKey, headers: options.headers, fetch: options.fetch });
+  const client = createJsonClient({ modelId: options.model, apiKey, headers: options.headers, urls: [url], fetch: options.fetch });
 
   function requestBody(prompt: string): Record<string, unknown> {
     const body: Record<string, unknown> = { model: options.model, n, temperature: options.temperature ?? 1, max_tokens: options.maxTokens ?? 128 };

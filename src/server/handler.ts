@@ -1,6 +1,9 @@
 /**
- * The reward server as a web-standard `Request -> Response` function (like hono's `app.fetch`), so tests call it
- * in process and any runtime adapter can serve it; src/server/node.ts is the node:http one.
+ * The reward server: its routes, and the checks every request passes first, in this order: the Host header
+ * (when `hostCheck` is set), shutting down, the bearer token (every path but /healthz, so unknown paths and
+ * methods are not told apart without it), the route and method, then the route itself. Two adapters serve it:
+ * `handle(RouteRequest)`, which src/server/node.ts calls straight from node:http, and the web-standard
+ * `fetch(Request) -> Response` (like hono's `app.fetch`) for tests in process and other runtimes.
  *
  * Endpoints (docs/server.md): `POST /get_reward` (OpenRLHF) and `POST /v1/samples` score samples at once, each by
  * its group's teacher, and feed assembled groups to the router in the background (sample-groups.ts);
@@ -13,13 +16,16 @@ import type { Router, RouterGroup, RouterResult } from '../route/index.js';
 import { InvalidArgumentError } from '../spec/errors.js';
 import type { RewardModel } from '../spec/reward-model.js';
 import { createTokenCheck } from './auth.js';
-import { readJson } from './body.js';
-import { errorResponse, HttpError, jsonResponse } from './http-error.js';
+import { createHostCheck } from './host-check.js';
+import { errorReply, HttpError } from './http-error.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { ConversationSample } from './messages.js';
+import { jsonReply, jsonTextReply, textReply, toResponse, type RouteAnswer } from './reply.js';
+import { RequestBodyParser } from './request-body-parser.js';
+import { fromWebRequest, type RouteRequest } from './route-request.js';
 import { SampleGroups, type SampleReward } from './sample-groups.js';
-import { checkSampleLabels, parseGetRewardRequest, parseSamplesRequest } from './sample-requests.js';
-import { parseScoreRequest, type RequestLimits } from './validate.js';
+import { checkSampleLabels } from './sample-requests.js';
+import type { RequestLimits } from './validate.js';
 
 /** What the server needs from a router (a full `Router` from createRouter fits). */
 export type ServedRouter = Pick<Router, 'score' | 'state'> & Partial<Pick<Router, 'on' | 'off' | 'options'>>;
@@ -47,8 +53,16 @@ export interface RewardHandlerOptions {
    * them every sample waits for its group's router step
    */
   readonly candidates?: readonly RewardModel[];
-  /** Bearer token every endpoint but /healthz requires; unset serves without authentication. */
+  /**
+   * Bearer token every endpoint but /healthz requires; unset serves without authentication. Surrounding whitespace
+   * is removed; an empty token is refused.
+   */
   readonly token?: string;
+  /**
+   * Answer only requests whose Host header names the server (DNS rebinding defence; src/server/host-check.ts):
+   * `host` is the interface it listens on, `allowedHosts` more names. startServer sets it. @default no Host check
+   */
+  readonly hostCheck?: { readonly host: string; readonly allowedHosts?: readonly string[] };
   /** Largest request body in bytes. @default 16777216 (16 MiB) */
   readonly maxBodyBytes?: number;
   /** Most groups in one `/v1/score` request. @default 1024 */
@@ -70,8 +84,10 @@ export interface RewardHandlerOptions {
 }
 
 export interface RewardHandler {
-  /** Answers one request. */
+  /** Answers one web request. */
   fetch(request: Request): Promise<Response>;
+  /** Answers one request as a route sees it (the node:http adapter's path: no web Request or Response built). */
+  handle(request: RouteRequest): Promise<RouteAnswer>;
   readonly metrics: ServerMetrics;
   /** Groups assembled from samples: open, waiting, stepped, left out. */
   readonly samples: SampleGroups;
@@ -83,7 +99,7 @@ export interface RewardHandler {
   close(): Promise<void>;
 }
 
-type Route = (request: Request) => Promise<Response> | Response;
+type Route = (request: RouteRequest) => Promise<RouteAnswer> | RouteAnswer;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -99,6 +115,8 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
     maxCompletionsPerGroup: positiveInteger('maxCompletionsPerGroup', options.maxCompletionsPerGroup, 256),
   };
   const checkToken = options.token === undefined ? undefined : createTokenCheck(options.token);
+  const checkHost = options.hostCheck === undefined ? undefined : createHostCheck(options.hostCheck);
+  const bodies = new RequestBodyParser({ maxBodyBytes, limits });
   const metrics = options.metrics ?? createServerMetrics({ cache: options.cache });
   const stopObserving = metrics.observeRouter(router);
 
@@ -132,22 +150,20 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
     ...(routerOptions?.reference ? [{ model: routerOptions.reference, role: 'the reference' }] : []),
     ...(routerOptions?.candidates ?? []).map((model) => ({ model, role: 'a candidate' })),
   ];
-  const isEvaluation = (request: Request, path: string) => path.startsWith('/eval/') || request.headers.get('x-reward-router-traffic')?.trim().toLowerCase() === 'eval';
+  const isEvaluation = (request: RouteRequest) => request.path.startsWith('/eval/') || request.header('x-reward-router-traffic')?.trim().toLowerCase() === 'eval';
 
   const getReward: Route = async (request) => {
-    const path = new URL(request.url).pathname;
-    const parsed = parseGetRewardRequest(await readJson(request, maxBodyBytes), limits);
+    const parsed = await bodies.read(request, 'getReward');
     checkSampleLabels(parsed, labelUsers, 'labels');
-    const rewards = await samples.add(parsed, { eval: isEvaluation(request, path) });
-    return jsonResponse(200, openRlhfAnswer(rewards));
+    const rewards = await samples.add(parsed, { eval: isEvaluation(request) });
+    return jsonTextReply(200, openRlhfAnswer(rewards));
   };
 
   const scoreSamples: Route = async (request) => {
-    const path = new URL(request.url).pathname;
-    const parsed = parseSamplesRequest(await readJson(request, maxBodyBytes), limits);
+    const parsed = await bodies.read(request, 'samples');
     checkSampleLabels(parsed, labelUsers, 'samples');
-    const rewards = await samples.add(parsed, { eval: isEvaluation(request, path) });
-    return jsonResponse(200, {
+    const rewards = await samples.add(parsed, { eval: isEvaluation(request) });
+    return jsonReply(200, {
       rewards: rewards.map((sample) => sample.reward),
       samples: rewards.map((sample) => ({
         reward: sample.reward,
@@ -163,20 +179,19 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   };
 
   const scoreGroups: Route = async (request) => {
-    const path = new URL(request.url).pathname;
-    const groups = parseScoreRequest(await readJson(request, maxBodyBytes), limits);
+    const groups = await bodies.read(request, 'score');
     if (groups.length === 0) {
       const state = router.state();
-      return jsonResponse(200, { step: state.step, active: state.active, groups: [] });
+      return jsonReply(200, { step: state.step, active: state.active, groups: [] });
     }
-    if (isEvaluation(request, path)) return jsonResponse(200, await evaluateGroups(samples, groups, router.state()));
+    if (isEvaluation(request)) return jsonReply(200, await evaluateGroups(samples, groups, router.state()));
     // A call that finds the router idle is its step and gets the step's rewards and decision. One that would queue
     // behind another step (several ranks or clients at once, a slow candidate probing) is answered at once by the
     // teacher the router names now, and its groups are stepped in the background.
     const immediate = pendingSteps > 0 ? samples.scoreGroups(groups) : null;
-    if (immediate) return jsonResponse(200, { ...(await immediate), background: true });
+    if (immediate) return jsonReply(200, { ...(await immediate), background: true });
     const result = await step(groups);
-    return jsonResponse(200, {
+    return jsonReply(200, {
       step: result.step,
       active: result.active,
       groups: result.groups.map((group) => ({
@@ -198,57 +213,61 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
     '/eval/get_reward': { POST: getReward },
     '/eval/v1/samples': { POST: scoreSamples },
     '/eval/v1/score': { POST: scoreGroups },
-    '/v1/state': { GET: () => jsonResponse(200, { ...router.state(), serving: samples.stats() }) },
+    '/v1/state': { GET: () => jsonReply(200, { ...router.state(), serving: samples.stats() }) },
     '/metrics': {
       GET: async () => {
         const { contentType, body } = await metrics.render();
-        return new Response(body, { status: 200, headers: { 'content-type': contentType } });
+        return textReply(200, contentType, body);
       },
     },
-    '/healthz': { GET: () => jsonResponse(200, { status: 'ok' }) },
+    '/healthz': { GET: () => jsonReply(200, { status: 'ok' }) },
   };
 
   let closing = false;
   let closed: Promise<void> | undefined;
-  const inFlight = new Set<Promise<Response>>();
+  const inFlight = new Set<Promise<RouteAnswer>>();
 
-  async function answer(request: Request, path: string): Promise<Response> {
-    const methods = routes[path];
-    if (!methods) throw new HttpError(404, 'NOT_FOUND', `No endpoint ${path}; expected one of ${Object.keys(routes).join(', ')}`);
-    const route = methods[request.method];
-    if (!route) {
-      const allowed = Object.keys(methods).join(', ');
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} ${path} is not supported; use ${allowed}`, { headers: { allow: allowed } });
+  async function answer(request: RouteRequest): Promise<RouteAnswer> {
+    const { path } = request;
+    if (checkHost && !checkHost(request.header('host'))) {
+      throw new HttpError(403, 'HOST_NOT_ALLOWED', 'The Host header names a host this server does not answer for; add the name to `allowedHosts` (`--allowed-hosts`)');
     }
     if (closing) throw new HttpError(503, 'SHUTTING_DOWN', 'The reward server is shutting down; retry against its replacement', { headers: { connection: 'close' } });
-    if (checkToken && path !== '/healthz' && !checkToken(request.headers.get('authorization'))) {
+    if (checkToken && path !== '/healthz' && !checkToken(request.header('authorization'))) {
       throw new HttpError(401, 'UNAUTHORIZED', 'Missing or wrong bearer token; send `Authorization: Bearer <token>` (the value of REWARD_ROUTER_TOKEN)', {
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
+    const methods = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (!methods) throw new HttpError(404, 'NOT_FOUND', `No endpoint ${JSON.stringify(path.slice(0, 100))}; expected one of ${Object.keys(routes).join(', ')}`);
+    const route = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
+    if (!route) {
+      const allowed = Object.keys(methods).join(', ');
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method.slice(0, 20)} ${path} is not supported; use ${allowed}`, { headers: { allow: allowed } });
+    }
     return route(request);
   }
 
-  async function fetch(request: Request): Promise<Response> {
+  async function handle(request: RouteRequest): Promise<RouteAnswer> {
     const started = performance.now();
-    const path = new URL(request.url).pathname;
-    const work = answer(request, path).catch((error: unknown) => {
-      const response = errorResponse(error);
-      if (response.status >= 500) options.onError?.(error, { method: request.method, path });
-      return response;
+    const work = answer(request).catch((error: unknown) => {
+      const reply = errorReply(error);
+      if (reply.status >= 500) options.onError?.(error, { method: request.method, path: request.path });
+      return reply;
     });
     inFlight.add(work);
     try {
-      const response = await work;
-      metrics.observeRequest(routes[path] ? path : 'other', response.status, (performance.now() - started) / 1000);
-      return response;
+      const reply = await work;
+      metrics.observeRequest(Object.hasOwn(routes, request.path) ? request.path : 'other', reply.status, (performance.now() - started) / 1000);
+      return reply;
     } finally {
       inFlight.delete(work);
     }
   }
 
   return {
-    fetch,
+    fetch: async (request) => toResponse(await handle(fromWebRequest(request))),
+    handle,
     metrics,
     samples,
     get closing() {
@@ -266,6 +285,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
         await Promise.allSettled(waiting);
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         await samples.drain();
+        await bodies.close();
         stopObserving();
       })();
       return closed;
@@ -278,16 +298,14 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
  * distribution function of the normalized reward), and `extra_logs` with one number per query under the same keys
  * in every answer (OpenRLHF 0.9 concatenates them across servers by the first answer's keys).
  */
-function openRlhfAnswer(rewards: readonly SampleReward[]) {
-  return {
-    rewards: rewards.map((sample) => sample.reward),
-    scores: rewards.map((sample) => sample.score),
-    extra_logs: {
-      router_step: rewards.map((sample) => sample.step),
-      failover: rewards.map((sample) => Number(sample.failover)),
-      eval: rewards.map((sample) => Number(sample.eval)),
-    },
-  };
+function openRlhfAnswer(rewards: readonly SampleReward[]): string {
+  // Serialized by hand around JSON.stringify of each list: formatting doubles is most of what this answer costs.
+  const extraLogs = JSON.stringify({
+    router_step: rewards.map((sample) => sample.step),
+    failover: rewards.map((sample) => Number(sample.failover)),
+    eval: rewards.map((sample) => Number(sample.eval)),
+  });
+  return `{"rewards":${JSON.stringify(rewards.map((sample) => sample.reward))},"scores":${JSON.stringify(rewards.map((sample) => sample.score))},"extra_logs":${extraLogs}}`;
 }
 
 /** `/eval/v1/score`: whole groups scored by the teacher the router names now, without a router step. */

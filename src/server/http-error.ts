@@ -5,14 +5,20 @@
  * a client sees `ALL_CANDIDATES_FAILED`, never a made-up reward.
  */
 import { RewardRouterError, type ErrorCode } from '../spec/errors.js';
+import { jsonReply, toResponse, type Reply } from './reply.js';
 
 /** Codes for failures of the HTTP request itself (as opposed to the router's codes). */
 export type ServerErrorCode =
+  | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
+  | 'HOST_NOT_ALLOWED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
-  | 'PAYLOAD_TOO_LARGE'
   | 'REQUEST_TIMEOUT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'EXPECTATION_FAILED'
+  | 'HEADERS_TOO_LARGE'
   | 'INVALID_JSON'
   | 'INVALID_REQUEST'
   | 'SHUTTING_DOWN'
@@ -51,10 +57,9 @@ export interface ErrorBody {
   };
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-
+/** A JSON web Response. Routes answer `jsonReply` (src/server/reply.ts), which the socket path writes without one. */
 export function jsonResponse(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE, ...headers } });
+  return toResponse(jsonReply(status, body, headers));
 }
 
 /**
@@ -79,11 +84,11 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Turns anything thrown while handling a request into its JSON error response. */
-export function errorResponse(error: unknown): Response {
+/** Turns anything thrown while handling a request into its JSON error answer. */
+export function errorReply(error: unknown): Reply {
   if (error instanceof HttpError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
-    return jsonResponse(error.status, body, error.headers);
+    return jsonReply(error.status, body, error.headers);
   }
   if (RewardRouterError.isInstance(error)) {
     const headers: Record<string, string> = {};
@@ -107,8 +112,13 @@ export function errorResponse(error: unknown): Response {
           : {}),
       },
     };
-    return jsonResponse(statusOfRouterError(error.code), body, headers);
+    return jsonReply(statusOfRouterError(error.code), body, headers);
   }
   // A bug here, not the caller's fault: say so without echoing internals.
-  return jsonResponse(500, { error: { code: 'INTERNAL_ERROR', message: 'The reward server failed unexpectedly; see its log' } } satisfies ErrorBody);
+  return jsonReply(500, { error: { code: 'INTERNAL_ERROR', message: 'The reward server failed unexpectedly; see its log' } } satisfies ErrorBody);
+}
+
+/** `errorReply` as a web Response. */
+export function errorResponse(error: unknown): Response {
+  return toResponse(errorReply(error));
 }

@@ -7,6 +7,7 @@ import type { RouterGroup } from '../route/index.js';
 import { labelProblem, type Label } from '../spec/label.js';
 import { HttpError } from './http-error.js';
 import { conversationSample, parseTextOrMessages } from './messages.js';
+import { parseGetRewardRequest, parseSamplesRequest } from './sample-requests.js';
 
 export interface RequestLimits {
   /** Most groups in one `/v1/score` request. */
@@ -92,3 +93,13 @@ export function parseScoreRequest(body: unknown, limits: RequestLimits): RouterG
     };
   });
 }
+
+/** The request bodies the server parses, by name (the worker that parses large bodies is told which by name). */
+export const REQUEST_PARSERS = {
+  score: parseScoreRequest,
+  getReward: parseGetRewardRequest,
+  samples: parseSamplesRequest,
+} as const;
+
+export type RequestKind = keyof typeof REQUEST_PARSERS;
+export type ParsedRequest<K extends RequestKind> = ReturnType<(typeof REQUEST_PARSERS)[K]>;

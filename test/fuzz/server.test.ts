@@ -41,7 +41,7 @@ async function send(path: string, init: RequestInit = {}): Promise<{ status: num
 
 /** A 4xx with `{"error": {"code", "message"}}`, or a 200. */
 function expectClearAnswer({ status, body }: { status: number; body: unknown }, what: string): void {
-  expect([200, 400, 401, 404, 405, 408, 413].includes(status), `${what}: status ${status} ${JSON.stringify(body)?.slice(0, 300)}`).toBe(true);
+  expect([200, 400, 401, 403, 404, 405, 408, 413, 415].includes(status), `${what}: status ${status} ${JSON.stringify(body)?.slice(0, 300)}`).toBe(true);
   if (status >= 400) {
     const error = (body as { error?: { code?: unknown; message?: unknown } }).error;
     expect(typeof error?.code, what).toBe('string');
@@ -100,7 +100,7 @@ describe('server under hostile input', () => {
           selector: (group) => group.prompt_id,
         }),
         async (groups) => {
-          const answer = await send('/v1/score', { method: 'POST', body: JSON.stringify({ groups }) });
+          const answer = await send('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups }) });
           expect(answer.status, JSON.stringify(answer.body)).toBe(200);
           const routed = (answer.body as { groups: Array<{ prompt_id: string; rewards: number[]; source: { model: string } }> }).groups;
           expect(routed.map((group) => group.prompt_id)).toEqual(groups.map((group) => JSON.parse(JSON.stringify(group.prompt_id))));
@@ -118,7 +118,7 @@ describe('server under hostile input', () => {
 
   it('oversized bodies: 413 from Content-Length before reading, and from a chunked stream while reading', async () => {
     const big = JSON.stringify({ groups: [{ prompt_id: 'p', prompt: 'x'.repeat(LIMITS.maxBodyBytes), completions: ['a'] }] });
-    const declared = await send('/v1/score', { method: 'POST', body: big });
+    const declared = await send('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     expect(declared.status).toBe(413);
     expect((declared.body as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
     let sent = 0;
@@ -129,7 +129,7 @@ describe('server under hostile input', () => {
         controller.enqueue(new Uint8Array(65_536).fill(32));
       },
     });
-    const chunked = await fetch(`${server.url}/v1/score`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit).catch((error: unknown) => error);
+    const chunked = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit).catch((error: unknown) => error);
     // Either the 413 arrives, or the server closed the socket on the oversized upload after answering it.
     if (chunked instanceof Response) expect(chunked.status).toBe(413);
     expect(sent).toBeLessThan(4 * LIMITS.maxBodyBytes);
@@ -147,7 +147,7 @@ describe('server under hostile input', () => {
       ['/get_reward', JSON.stringify({ query: Array.from({ length: 100_000 }, () => 'q'), prompts: Array.from({ length: 100_000 }, () => 'q') }), 'query'],
     ];
     for (const [path, body, field] of cases) {
-      const answer = await send(path, { method: 'POST', body });
+      const answer = await send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(answer.status, `${path} ${body.slice(0, 60)}`).toBe(400);
       expect((answer.body as { error: { field?: string } }).error.field).toBe(field);
     }
@@ -155,11 +155,11 @@ describe('server under hostile input', () => {
   });
 
   it('invalid UTF-8, a BOM, NUL bytes and empty bodies: 400 saying what is wrong', async () => {
-    const invalidUtf8 = await send('/v1/score', { method: 'POST', body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) });
+    const invalidUtf8 = await send('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) });
     expect(invalidUtf8.status).toBe(400);
     expect((invalidUtf8.body as { error: { message: string } }).error.message).toMatch(/not valid UTF-8/);
     for (const body of ['\uFEFF{"groups": "none"}', '\u0000', '', '   ']) {
-      const answer = await send('/v1/score', { method: 'POST', body });
+      const answer = await send('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expectClearAnswer(answer, JSON.stringify(body));
       expect(answer.status).toBe(400);
     }
@@ -180,8 +180,8 @@ describe('server under hostile input', () => {
         socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
         setTimeout(() => socket.destroy(), 10_000);
       });
-    const slowBody = 'POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
-    const slowHeaders = 'POST /v1/score HTTP/1.1\r\nHost: x\r\nX-Slow: ';
+    const slowBody = 'POST /v1/score HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
+    const slowHeaders = 'POST /v1/score HTTP/1.1\r\nHost: localhost\r\nX-Slow: ';
     const errorsBefore = serverErrors.length;
     const attackers = [...Array.from({ length: 10 }, () => trickle(slowBody)), ...Array.from({ length: 10 }, () => trickle(slowHeaders))];
     // While they trickle, the server answers others at once.

@@ -72,7 +72,7 @@ describe('load', () => {
         const groups = makeGroups(number, 2, 4, `-w${worker}`);
         const started = performance.now();
         try {
-          const response = await fetch(`${server!.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups }) });
+          const response = await fetch(`${server!.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups }) });
           const body = (await response.json()) as { groups: Array<{ prompt_id: string; rewards: number[]; source: { model: string } }> };
           latencies.push(performance.now() - started);
           if (response.status !== 200) {
@@ -128,7 +128,7 @@ describe('load', () => {
     let wrong = 0;
     const call = async (promptText: string, completion: string) => {
       const response = await handler.fetch(
-        new Request('http://127.0.0.1/get_reward', { method: 'POST', body: JSON.stringify({ query: [promptText + completion], prompts: [promptText] }) }),
+        new Request('http://127.0.0.1/get_reward', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: [promptText + completion], prompts: [promptText] }) }),
       );
       const body = (await response.json()) as { rewards: number[] };
       const reward = body.rewards?.[0];

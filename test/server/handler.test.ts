@@ -199,8 +199,9 @@ describe('authentication', () => {
     expect(lowercase.status).toBe(200);
   });
 
-  it('refuses an empty token instead of silently serving without authentication', () => {
-    expect(() => handlerWith({ token: '' })).toThrow(/Expected `token` to be a non-empty string/);
+  it('refuses an empty or blank token instead of silently serving without authentication', () => {
+    expect(() => handlerWith({ token: '' })).toThrow('`token` is empty: set it to a secret (e.g. `openssl rand -hex 32`), or unset it to serve without authentication');
+    expect(() => handlerWith({ token: ' \n' })).toThrow('`token` is only whitespace');
   });
 });
 
@@ -269,7 +270,7 @@ describe('bad requests', () => {
         cancelled = true;
       },
     }, { highWaterMark: 0 });
-    const streamed = await handler.fetch(new Request(`${BASE}/v1/score`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit));
+    const streamed = await handler.fetch(new Request(`${BASE}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit));
     expect(streamed.status).toBe(413);
     expect(cancelled).toBe(true);
     expect(pulled).toBeLessThanOrEqual(12);

@@ -3,6 +3,7 @@
  * for SIGINT/SIGTERM): config loading, router options from the config, instrumented models, clean shutdown.
  */
 import { writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +44,7 @@ describe('reward-router serve', () => {
     const groups = makeGroups(4, 3, 31);
     const twin = createRouter({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 3 });
     for (let step = 0; step < 2; step++) {
-      const response = await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify({ groups }) });
+      const response = await fetch(`${base}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups }) });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { groups: Array<{ rewards: number[] }> };
       expect(body.groups.map((group) => group.rewards)).toEqual((await twin.score(groups)).groups.map((group) => group.rewards));
@@ -101,6 +102,70 @@ describe('reward-router serve', () => {
       '--max-groups': '1024',
       '--max-completions': '256',
       '--request-timeout-ms': '30000',
+      '--allowed-hosts': undefined,
     });
+  });
+
+  /** Runs `serve` until it listens; returns its URL, its lines and a stop function. */
+  async function started(options: Partial<ServeCommandOptions>, env: Record<string, string | undefined> = {}) {
+    const config = await writeConfig({});
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const warnings: string[] = [];
+    let listening!: (url: string) => void;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    const running = serve({ ...defaults(config), ...options }, { signal: controller.signal, log: (line) => lines.push(line), warn: (line) => warnings.push(line), env, onListening: listening });
+    const base = await Promise.race([url, running.then(() => Promise.reject(new Error('serve() ended early')))]);
+    return { base, lines, warnings, stop: async () => { controller.abort(); await running; } };
+  }
+
+  it('warns when it listens beyond loopback without a token, and not with one or on loopback', async () => {
+    const open = await started({ host: '0.0.0.0' });
+    await open.stop();
+    expect(open.warnings).toHaveLength(1);
+    expect(open.warnings[0]).toMatch(/^reward-router: warning: listening on 0\.0\.0\.0 without a token: anyone who can reach port \d+ can post rewards, read the routing state/);
+    expect(open.lines[0]).toMatch(/authentication none\)$/);
+    const guarded = await started({ host: '0.0.0.0' }, { REWARD_ROUTER_TOKEN: 'a-long-random-token' });
+    await guarded.stop();
+    expect(guarded.warnings).toEqual([]);
+    expect(guarded.lines[0]).toMatch(/authentication bearer token\)$/);
+    const local = await started({});
+    await local.stop();
+    expect(local.warnings).toEqual([]);
+  });
+
+  it('--allowed-hosts adds names the server answers for; other names get 403', async () => {
+    const running = await started({ allowedHosts: 'rm.internal, .corp.example' });
+    const { port } = new URL(running.base);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port, path: '/healthz', headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await status('rm.internal')).toBe(200);
+    expect(await status('gpu.corp.example:8000')).toBe(200);
+    expect(await status('evil.example')).toBe(403);
+    await running.stop();
+    await expect(serve({ ...defaults(await writeConfig({})), allowedHosts: 'a/b' }, { signal: new AbortController().signal })).rejects.toThrow(
+      new UsageError('Expected each entry of `--allowed-hosts` to be a host name (`rm.internal`), a domain with a leading dot (`.example.com`), an IP address or `*`; entry 1 is "a/b"'),
+    );
+  });
+
+  it('a port in use and an empty REWARD_ROUTER_TOKEN stop it with a clear message', async () => {
+    const first = await started({});
+    const { port } = new URL(first.base);
+    const config = await writeConfig({});
+    const signal = new AbortController().signal;
+    await expect(serve({ ...defaults(config), port }, { signal, log: () => undefined })).rejects.toThrow(
+      new UsageError(`Cannot listen on 127.0.0.1:${port}: the port is already in use (EADDRINUSE); stop whatever listens there, or choose another with \`--port\` (0 picks a free one)`),
+    );
+    await first.stop();
+    await expect(serve(defaults(config), { signal, log: () => undefined, env: { REWARD_ROUTER_TOKEN: '' } })).rejects.toThrow(
+      '`REWARD_ROUTER_TOKEN` is empty: set it to a secret (e.g. `openssl rand -hex 32`), or unset it to serve without authentication',
+    );
   });
 });

@@ -98,7 +98,7 @@ describe('POST /get_reward over sockets (OpenRLHF)', () => {
     const queries = ['<s>Rate this: a lovely day', '<s>Rate this: an awful day'];
     const answers = await Promise.all(
       queries.map(async (query) => {
-        const response = await fetch(`${server.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: [query], prompts: [prompt] }) });
+        const response = await fetch(`${server.url}/get_reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: [query], prompts: [prompt] }) });
         return ((await response.json()) as OpenRlhfAnswer).rewards[0];
       }),
     );
@@ -119,14 +119,14 @@ describe('errors on the wire', () => {
       delete process.env.REWARD_ROUTER_TOKEN;
     }
     const body = JSON.stringify({ groups: makeGroups(2, 2) });
-    const missing = await fetch(`${server.url}/v1/score`, { method: 'POST', body });
+    const missing = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
-    const wrong = await fetch(`${server.url}/v1/score`, { method: 'POST', body, headers: { authorization: 'Bearer wire-token-124' } });
+    const wrong = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer wire-token-124' }, body });
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).not.toContain(token);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    const good = await fetch(`${server.url}/v1/score`, { method: 'POST', body, headers: { authorization: `Bearer ${token}` } });
+    const good = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
     expect(good.status).toBe(200);
   });
 
@@ -134,7 +134,7 @@ describe('errors on the wire', () => {
     const server = await serve({ maxBodyBytes: 4096 });
     const big = JSON.stringify({ groups: makeGroups(60, 4) });
     expect(big.length).toBeGreaterThan(4096);
-    const declared = await fetch(`${server.url}/v1/score`, { method: 'POST', body: big });
+    const declared = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     expect(declared.status).toBe(413);
     expect(((await declared.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
 
@@ -157,19 +157,19 @@ describe('errors on the wire', () => {
     expect(chunked.status).toBe(413);
     expect(JSON.parse(chunked.body).error.code).toBe('PAYLOAD_TOO_LARGE');
 
-    const after = await fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups: makeGroups(2, 2) }) });
+    const after = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups: makeGroups(2, 2) }) });
     expect(after.status).toBe(200);
   });
 
   it('400 for bad JSON and wrong types, 404 and 405 for wrong routes', async () => {
     const server = await serve({ maxGroups: 2 });
-    const bad = await fetch(`${server.url}/v1/score`, { method: 'POST', body: '{"groups": [' });
+    const bad = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"groups": [' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/position 12 \(line 1, column 13\)/);
-    const typed = await fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups: [{ prompt_id: 'a', prompt: 'x', completions: ['y', false] }] }) });
+    const typed = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups: [{ prompt_id: 'a', prompt: 'x', completions: ['y', false] }] }) });
     expect(typed.status).toBe(400);
     expect(((await typed.json()) as { error: { message: string } }).error.message).toBe('groups[0].completions[1]: expected a string or a list of chat messages, got boolean false');
-    const many = await fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups: makeGroups(3, 2) }) });
+    const many = await fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups: makeGroups(3, 2) }) });
     expect(many.status).toBe(400);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     const wrong = await fetch(`${server.url}/get_reward`);
@@ -183,11 +183,11 @@ describe('graceful shutdown', () => {
     const server = await serve({ router: slowRouter(150), openrlhf: { groupSize: 4, flushMs: 60_000 } });
     const slow = 6;
     const scoring = Array.from({ length: slow }, (_, i) =>
-      fetch(`${server.url}/v1/score`, { method: 'POST', body: JSON.stringify({ groups: [{ prompt_id: `p${i}`, prompt: 'p', completions: ['a', 'bb', 'c'.repeat(i + 1)] }] }) }),
+      fetch(`${server.url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups: [{ prompt_id: `p${i}`, prompt: 'p', completions: ['a', 'bb', 'c'.repeat(i + 1)] }] }) }),
     );
     // Two samples of a group of four: without the shutdown they would wait a minute for the rest.
     const waiting = ['x', 'yy'].map((completion) =>
-      fetch(`${server.url}/get_reward`, { method: 'POST', body: JSON.stringify({ query: [`q:${completion}`], prompts: ['q:'] }) }),
+      fetch(`${server.url}/get_reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: [`q:${completion}`], prompts: ['q:'] }) }),
     );
     while (server.handler.inFlightRequests < slow + waiting.length) await new Promise((resolve) => setTimeout(resolve, 5));
 

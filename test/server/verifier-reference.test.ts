@@ -132,16 +132,18 @@ describe('a verifier as the reference, through the server with OpenRLHF-style la
     const [first, second] = groups;
     const ok = await fetch(`${base}/v1/score`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ groups: [{ ...first, label: first.label }, { prompt_id: second.prompt_id, prompt: second.prompt, completions: second.completions, labels: second.completions.map(() => second.label) }] }),
     });
     expect(ok.status).toBe(200);
     const missing = await fetch(`${base}/v1/score`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ groups: [{ ...first, label: first.label }, { prompt_id: second.prompt_id, prompt: second.prompt, completions: second.completions }] }),
     });
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/^Expected `groups\[1\]` \(prompt_id "s100-p1"\) to have a `label` or `labels`: model `correct` \(the reference\)/);
-    const wrongCount = await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify({ groups: [{ ...first, label: undefined, labels: ['1/2'] }] }) });
+    const wrongCount = await fetch(`${base}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups: [{ ...first, label: undefined, labels: ['1/2'] }] }) });
     expect(wrongCount.status).toBe(400);
     expect(((await wrongCount.json()) as { error: { message: string } }).error.message).toBe('groups[0].labels: expected 4 labels (one per completion), got 1');
   });

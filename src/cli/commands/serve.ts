@@ -2,14 +2,16 @@
  * `reward-router serve --config FILE [--host 127.0.0.1] [--port 8000]`: loads the config's models, builds the
  * router from its `router` options, and serves it (docs/server.md) until SIGINT or SIGTERM, then shuts down
  * gracefully: requests in flight are answered (groups still open are stepped) before the
- * models close. The bearer token comes from REWARD_ROUTER_TOKEN only, never from a flag (flags show up in `ps`).
+ * models close. The bearer token comes from REWARD_ROUTER_TOKEN only, never from a flag (flags show up in `ps`);
+ * listening beyond loopback without one prints a warning.
  */
+import { isIP } from 'node:net';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadModels } from '../../model/load.js';
 import { createRouter, type RouterOptions } from '../../route/index.js';
 import { createServerMetrics } from '../../server/metrics.js';
-import { startServer } from '../../server/node.js';
+import { ServerListenError, startServer } from '../../server/node.js';
 import { InvalidConfigError, RewardRouterError } from '../../spec/errors.js';
 import { UsageError } from '../usage-error.js';
 
@@ -26,6 +28,8 @@ export interface ServeCommandOptions {
   readonly maxGroups?: string;
   readonly maxCompletions?: string;
   readonly requestTimeoutMs?: string;
+  /** Comma-separated host names to answer besides addresses, localhost and this machine's name. */
+  readonly allowedHosts?: string;
 }
 
 export interface ServeContext {
@@ -33,6 +37,10 @@ export interface ServeContext {
   readonly signal: AbortSignal;
   /** One line of status output. @default writes to stdout */
   readonly log?: (line: string) => void;
+  /** One line of warning. @default writes to stderr */
+  readonly warn?: (line: string) => void;
+  /** Where REWARD_ROUTER_TOKEN is read. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called with the URL once the server listens. */
   readonly onListening?: (url: string) => void;
 }
@@ -46,9 +54,17 @@ function integer(flag: string, text: string | undefined, minimum: number): numbe
   return value;
 }
 
+/** Whether `host` is a loopback interface (only this machine can connect). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost') || name === '::1') return true;
+  return isIP(name) === 4 && name.startsWith('127.');
+}
+
 /** Runs the server until `context.signal` fires; resolves once it has shut down and the models are closed. */
 export async function serve(options: ServeCommandOptions, context: ServeContext): Promise<void> {
   const log = context.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const warn = context.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const port = integer('--port', options.port, 0)!;
   if (port > 65535) throw new UsageError(`Expected \`--port\` to be at most 65535, got \`${options.port}\``);
   const grouping = {
@@ -63,6 +79,7 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
     maxCompletionsPerGroup: integer('--max-completions', options.maxCompletions, 1),
     requestTimeoutMs: integer('--request-timeout-ms', options.requestTimeoutMs, 1),
   };
+  const allowedHosts = options.allowedHosts === undefined ? [] : options.allowedHosts.split(',').map((name) => name.trim()).filter((name) => name !== '');
   if (!existsSync(options.config)) throw new UsageError(`Expected \`--config\` to name an existing file, got \`${options.config}\``);
 
   const loaded = await loadModels(options.config);
@@ -83,20 +100,37 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
       throw error;
     }
     if (context.signal.aborted) return;
-    const server = await startServer({
-      router,
-      metrics,
-      host: options.host,
-      port,
-      ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
-      grouping,
-      onError: (error, where) => log(`reward-router: ${where.method} ${where.path} failed: ${error instanceof Error ? error.message : String(error)}`),
-    });
+    let server;
+    try {
+      server = await startServer({
+        router,
+        metrics,
+        host: options.host,
+        port,
+        allowedHosts,
+        env: context.env,
+        ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
+        grouping,
+        onError: (error, where) => log(`reward-router: ${where.method} ${where.path.slice(0, 100)} failed: ${error instanceof Error ? error.message : String(error)}`),
+      });
+    } catch (error) {
+      if (error instanceof ServerListenError) throw new UsageError(`${error.message.replace('choose another port', 'choose another with `--port`')}`);
+      if (RewardRouterError.isInstance(error) && error.code === 'INVALID_ARGUMENT' && (error as { argument?: string }).argument === 'allowedHosts') {
+        throw new UsageError(error.message.replace('`allowedHosts`', '`--allowed-hosts`'));
+      }
+      throw error;
+    }
     const state = router.state();
     log(
       `reward-router: serving on ${server.url} (strategy ${state.strategy}; candidates ${state.models.map((model) => model.id).join(', ')}` +
-        `${loaded.reference ? `; reference ${loaded.reference.id}` : ''}; authentication ${process.env.REWARD_ROUTER_TOKEN ? 'bearer token' : 'none'})`,
+        `${loaded.reference ? `; reference ${loaded.reference.id}` : ''}; authentication ${server.authenticated ? 'bearer token' : 'none'})`,
     );
+    if (!server.authenticated && !isLoopbackHost(server.host)) {
+      warn(
+        `reward-router: warning: listening on ${server.host} without a token: anyone who can reach port ${server.port} can post rewards, ` +
+          'read the routing state and fix every model\'s calibration with the first batch; set REWARD_ROUTER_TOKEN (see docs/security.md)',
+      );
+    }
     context.onListening?.(server.url);
     await new Promise<void>((resolve) => {
       if (context.signal.aborted) resolve();
@@ -123,10 +157,11 @@ export function register(program: Command): void {
     .option('--group-window-ms <ms>', 'longest a group stays open for its samples (default: 60000)')
     .option('--eval-group-size <n>', 'samples per prompt of evaluation traffic (OpenRLHF eval_n_samples_per_prompt)')
     .option('--flush-ms <ms>', 'former name of --group-window-ms')
-    .option('--max-body-bytes <n>', 'largest request body', String(16 * 1024 * 1024))
+    .option('--max-body-bytes <n>', 'largest request body in bytes (larger ones get 413)', String(16 * 1024 * 1024))
     .option('--max-groups <n>', 'most groups per /v1/score request', '1024')
     .option('--max-completions <n>', 'most completions per group', '256')
     .option('--request-timeout-ms <ms>', 'longest a client may take to send a request (slow clients get 408)', '30000')
+    .option('--allowed-hosts <names>', 'comma-separated Host names to answer besides IP addresses, localhost and this machine\'s name (`.example.com`: a domain and its subdomains; `*`: any)')
     .action(async (options: ServeCommandOptions) => {
       const controller = new AbortController();
       const stop = () => controller.abort();
