@@ -61,7 +61,7 @@ function directRouter(model: RewardModel): ServedRouter {
         decision: { step, strategy: 'select', active: model.id, reason: 'direct scoring', probedGroups: 0, failovers: [], probeFailures: [], flatShare: null },
       };
     },
-    state: () => ({ strategy: 'select', step, active: model.id, models: [] }),
+    state: () => ({ strategy: 'select', step, active: model.id, teacherChosen: true, teacherScoreKind: 'variance', models: [] }),
   };
 }
 

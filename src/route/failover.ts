@@ -8,15 +8,6 @@ import { scoreGroups, type GroupRewards } from './groups.js';
 import { recordFailover, type StepContext } from './step-context.js';
 import type { TrackedModel } from './tracked-model.js';
 
-/** Candidates other than `exclude`, best `key` first (ties: candidate order; an unknown key ranks last). */
-export function rankCandidates(candidates: readonly TrackedModel[], exclude: string, key: (model: TrackedModel) => number | null): TrackedModel[] {
-  return candidates
-    .filter((model) => model.id !== exclude)
-    .map((model, order) => ({ model, order, score: key(model) ?? -Infinity }))
-    .sort((a, b) => b.score - a.score || a.order - b.order)
-    .map(({ model }) => model);
-}
-
 /** Scores the whole batch with the first model of `order` that succeeds. An abort is not a failover. */
 export async function scoreWithFailover(context: StepContext, order: readonly TrackedModel[]): Promise<{ model: TrackedModel; raw: GroupRewards }> {
   const { groups, all, now, signal } = context;
