@@ -1,15 +1,18 @@
 /**
  * Hacking detection on the active teacher. While a teacher is in charge the policy moves toward whatever it
  * over-rewards; an RM being hacked then spreads the policy's samples *more* (its induced variance rises) while it
- * agrees with the reference *less* (its accuracy or alignment falls), so a score that counts variance can even rise
- * as it fails. The router keeps the teacher's numbers from the step it took charge (its baseline) and compares:
+ * agrees with the reference *less*, so a score that counts variance can even rise as it fails. The router keeps the
+ * teacher's numbers from the step it took charge (its baseline) and compares:
  *
- *   degraded  <=>  variance now > variance then
- *                  and ( accuracy then - accuracy now >= max(accuracyDrop, z x SE)
- *                        or alignment then - alignment now >= max(alignmentDrop x alignment then, z x SE) )
+ *   degraded  <=>  variance now > variance then  and  a watched measure fell:
+ *                  accuracy:  then - now >= max(accuracyDrop, z x SE)
+ *                  alignment: then - now >= max(alignmentDrop x then, z x SE)
  *
- * with SE = sqrt(se_then^2 + se_now^2) and z = `standardErrors`. A degraded teacher loses its place at once to the
- * best eligible challenger, and cannot be switched back to until the measure that fell has recovered.
+ * with SE = sqrt(se_then^2 + se_now^2) and z = `standardErrors`. Which measures are watched depends on the teacher
+ * score. With `alignment`, only the alignment: it is the gold gain the teacher gives, so falling accuracy with
+ * rising spread and steady alignment is a teacher that still teaches as fast (more spread pays for more mistakes),
+ * not one being hacked. With a score that counts variance (`paper`, `variance`) or accuracy alone, the accuracy
+ * (and the alignment, when measured): there the score itself cannot be trusted to show the fall.
  */
 import type { ExponentialEstimate } from './estimate.js';
 import type { TrackedModel } from './tracked-model.js';
@@ -58,10 +61,13 @@ function fell(then: Measured | null, now: Measured | null, threshold: (from: num
   return drop > 0 && drop >= needed ? { from: then.mean, to: now.mean } : null;
 }
 
-export function checkDegradation(model: TrackedModel, baseline: Baseline, rule: DegradationRule): Fall | null {
+/** `alignment`: watch the alignment only; `accuracy`: the accuracy and, when measured, the alignment. */
+export type Watched = 'alignment' | 'accuracy';
+
+export function checkDegradation(model: TrackedModel, baseline: Baseline, rule: DegradationRule, watch: Watched): Fall | null {
   if (!rule.enabled || baseline.variance === null || model.variance.mean === null) return null;
   if (!(model.variance.mean > baseline.variance)) return null;
-  const accuracy = fell(baseline.accuracy, measured(model.accuracy), () => rule.accuracyDrop, rule.standardErrors);
+  const accuracy = watch === 'accuracy' ? fell(baseline.accuracy, measured(model.accuracy), () => rule.accuracyDrop, rule.standardErrors) : null;
   // A relative drop needs a positive baseline: an alignment at or below 0 has nothing to lose.
   const alignment =
     baseline.alignment !== null && baseline.alignment.mean > 0
@@ -75,9 +81,12 @@ export function checkDegradation(model: TrackedModel, baseline: Baseline, rule: 
   };
 }
 
-/** Whether a degraded model has recovered: every measure that fell is back within its drop of the baseline. */
+/**
+ * Whether a degraded model has recovered: every measure that fell is back within *half* its drop of the baseline
+ * (hysteresis: a measure hovering at the threshold does not flap between degraded and recovered).
+ */
 export function recovered(model: TrackedModel, baseline: Baseline, fall: Fall, rule: DegradationRule): boolean {
-  const back = (then: Measured | null, now: number | null, threshold: number) => then === null || (now !== null && then.mean - now < threshold);
+  const back = (then: Measured | null, now: number | null, threshold: number) => then === null || (now !== null && then.mean - now < threshold / 2);
   const accuracyBack = fall.accuracy === undefined || back(baseline.accuracy, model.accuracy.mean, rule.accuracyDrop);
   const alignmentBack = fall.alignment === undefined || back(baseline.alignment, model.alignment.mean, rule.alignmentDrop * (baseline.alignment?.mean ?? 0));
   return accuracyBack && alignmentBack;

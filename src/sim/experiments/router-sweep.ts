@@ -15,19 +15,21 @@ import { ROUTER_SETTING_NAMES, routerSetting, type RouterSetting, type RouterSet
 import { formatNumber, markdownTable } from './format.js';
 import { median, routedRun, type ComparedStrategy, type RouterStart } from './router-comparison.js';
 
-type SweptOptions = Partial<Pick<RouterOptions, 'leadStandardErrors' | 'patience' | 'minDwell' | 'halfLife' | 'margin' | 'bandit' | 'mix'>>;
+type SweptOptions = Partial<Pick<RouterOptions, 'leadStandardErrors' | 'patience' | 'minDwell' | 'halfLife' | 'margin' | 'bandit' | 'mix' | 'degradation'>>;
+type Grid = 'select' | 'degradation' | 'bandit' | 'mix';
 
 export interface RouterSweepOptions {
   /** @default [1, 2, 3, 4, 5, 6] */
   readonly seeds?: readonly number[];
   /** One seed instead of `seeds`. */
   readonly seed?: number;
-  /** Which grids to run. @default ['select', 'bandit', 'mix'] */
-  readonly grids?: ReadonlyArray<'select' | 'bandit' | 'mix'>;
+  /** Which grids to run. @default ['select', 'degradation', 'bandit', 'mix'] */
+  readonly grids?: readonly Grid[];
 }
 
 export interface SweepRow {
   readonly strategy: ComparedStrategy;
+  readonly grid: Grid;
   readonly options: SweptOptions;
   /** Median ratio over seeds by `setting/start`. */
   readonly medians: Record<string, number>;
@@ -42,7 +44,7 @@ export interface SweepRow {
 
 export interface RouterSweepResult {
   readonly experiment: 'router-sweep';
-  readonly options: { readonly seeds: number[]; readonly grids: Array<'select' | 'bandit' | 'mix'> };
+  readonly options: { readonly seeds: number[]; readonly grids: Grid[] };
   readonly rows: SweepRow[];
 }
 
@@ -57,6 +59,7 @@ export const SELECT_GRID = product({ leadStandardErrors: [1, 1.5, 2, 3], patienc
 export const BANDIT_GRID = product({ algorithm: ['ucb', 'thompson'] as const, exploration: [0, 0.1, 0.25, 0.5, 1] }).map(
   (bandit): SweptOptions => ({ bandit }),
 );
+export const DEGRADATION_GRID = product({ accuracyDrop: [0.03, 0.05, 0.1], standardErrors: [1, 2, 3] }).map((degradation): SweptOptions => ({ degradation }));
 export const MIX_GRID = product({ temperature: [0.05, 0.1, 0.2], maxWeight: [0.8, 0.9, 1] }).map((mix): SweptOptions => ({ mix }));
 
 interface Case {
@@ -77,7 +80,7 @@ async function twinSwitches(seeds: readonly number[], options: SweptOptions): Pr
   return switches;
 }
 
-async function scoreOptions(strategy: ComparedStrategy, options: SweptOptions, cases: readonly Case[], starts: readonly RouterStart[]): Promise<Omit<SweepRow, 'twinSwitches'>> {
+async function scoreOptions(grid: Grid, strategy: ComparedStrategy, options: SweptOptions, cases: readonly Case[], starts: readonly RouterStart[]): Promise<Omit<SweepRow, 'twinSwitches'>> {
   const ratios = new Map<string, number[]>();
   for (const { setting, gain, bestSteps } of cases) {
     for (const start of starts) {
@@ -90,6 +93,7 @@ async function scoreOptions(strategy: ComparedStrategy, options: SweptOptions, c
   const all = [...ratios.values()].flat();
   return {
     strategy,
+    grid,
     options,
     medians,
     worstMedian: Math.max(...Object.values(medians)),
@@ -100,7 +104,7 @@ async function scoreOptions(strategy: ComparedStrategy, options: SweptOptions, c
 
 export async function routerSweep(options: RouterSweepOptions = {}): Promise<RouterSweepResult> {
   const seeds = options.seed !== undefined ? [options.seed] : [...(options.seeds ?? [1, 2, 3, 4, 5, 6])];
-  const grids = [...(options.grids ?? ['select', 'bandit', 'mix'])];
+  const grids = [...(options.grids ?? (['select', 'degradation', 'bandit', 'mix'] as const))];
   const cases: Case[] = [];
   for (const name of ROUTER_SETTING_NAMES as readonly RouterSettingName[]) {
     for (const seed of seeds) {
@@ -110,13 +114,14 @@ export async function routerSweep(options: RouterSweepOptions = {}): Promise<Rou
     }
   }
   const rows: SweepRow[] = [];
-  if (grids.includes('select')) {
-    for (const combo of SELECT_GRID) {
-      rows.push({ ...(await scoreOptions('select', combo, cases, ['chosen', 'first'])), twinSwitches: await twinSwitches(seeds, combo) });
+  for (const [grid, combos] of [['select', SELECT_GRID], ['degradation', DEGRADATION_GRID]] as const) {
+    if (!grids.includes(grid)) continue;
+    for (const combo of combos) {
+      rows.push({ ...(await scoreOptions(grid, 'select', combo, cases, ['chosen', 'first'])), twinSwitches: await twinSwitches(seeds, combo) });
     }
   }
-  if (grids.includes('bandit')) for (const combo of BANDIT_GRID) rows.push(await scoreOptions('bandit', combo, cases, ['chosen']));
-  if (grids.includes('mix')) for (const combo of MIX_GRID) rows.push(await scoreOptions('mix', combo, cases, ['chosen']));
+  if (grids.includes('bandit')) for (const combo of BANDIT_GRID) rows.push(await scoreOptions('bandit', 'bandit', combo, cases, ['chosen']));
+  if (grids.includes('mix')) for (const combo of MIX_GRID) rows.push(await scoreOptions('mix', 'mix', combo, cases, ['chosen']));
   return { experiment: 'router-sweep', options: { seeds, grids }, rows };
 }
 
@@ -141,12 +146,19 @@ export function routerSweepMarkdown(result: RouterSweepResult, top = 10): string
       '"worst median" is the worst, over (setting, start), of the median over seeds. Rows best first (worst median, then worst run, then mean).',
     '',
   ];
-  for (const strategy of ['select', 'bandit', 'mix'] as const) {
-    const rows = rankSweepRows(result.rows.filter((row) => row.strategy === strategy));
+  const titles: Record<Grid, string> = {
+    select: 'select: switching rule and half-life',
+    degradation: 'select: hacking detection (on the default switching rule)',
+    bandit: 'bandit: algorithm and exploration',
+    mix: 'mix: temperature and cap',
+  };
+  for (const grid of ['select', 'degradation', 'bandit', 'mix'] as const) {
+    const rows = rankSweepRows(result.rows.filter((row) => row.grid === grid));
     if (rows.length === 0) continue;
+    const strategy = rows[0].strategy;
     const keys = Object.keys(rows[0].medians);
     lines.push(
-      `### ${strategy} (${rows.length} settings of the options; best ${Math.min(top, rows.length)} shown)`,
+      `### ${titles[grid]} (${rows.length} settings of the options; best ${Math.min(top, rows.length)} shown)`,
       '',
       markdownTable(
         ['options', ...keys.map((key) => `median ${key}`), 'worst median', 'worst run', 'mean', ...(strategy === 'select' ? ['twin switches'] : [])],
