@@ -84,7 +84,7 @@ export async function routeStep(
       teacher = pull.arm;
     }
     const key = strategy === 'bandit' ? (model: TrackedModel) => model.payoff.mean : (model: TrackedModel) => scoreOf(context, model);
-    const fallbacks = takeoverOrder(context, candidates.filter((model) => model !== teacher), key);
+    const fallbacks = () => takeoverOrder(context, candidates.filter((model) => model !== teacher), key);
     ({ scorer, results } = await scoreWithTeacher(context, teacher, fallbacks, strategy !== 'bandit', referenceCall));
   }
   let referenceRaw: GroupRewards | null = null;

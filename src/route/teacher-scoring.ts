@@ -24,18 +24,20 @@ export interface TeacherScoring {
 export async function scoreWithTeacher(
   context: StepContext,
   teacher: TrackedModel,
-  fallbacks: readonly TrackedModel[],
+  fallbacks: () => readonly TrackedModel[],
   probing: boolean,
   referenceCall: Promise<unknown> | null,
 ): Promise<TeacherScoring> {
   const { groups, all, probe, now, signal } = context;
-  const order = [teacher, ...fallbacks.filter((model) => model !== teacher)];
   // Every other candidate probes, harmful ones included: their evidence must stay current to ever clear them.
-  const probers = context.candidates.filter((model) => model !== teacher && model.circuit.allows(now) && (probing || model.calibration === null));
+  // With nothing to score (probing off, or no probe group this step) a calibrated candidate is not called at all.
+  const probers = context.candidates.filter(
+    (model) => model !== teacher && model.circuit.allows(now) && (model.calibration === null || (probing && probe.length > 0)),
+  );
   // A candidate not calibrated yet scores the whole batch, so every candidate's scale comes from the same first
   // batch (a scale from a few probe groups would be noisy, and noise in a scale reads as a real difference).
   const probeCalls = probers.map((model) => scoreGroups(model, groups, model.calibration === null ? all : probe, now, signal));
-  const primary = scoreWithFailover(context, order);
+  const primary = scoreWithFailover(context, teacher, fallbacks);
   const [primaryOutcome, ...probeOutcomes] = await Promise.allSettled([primary, ...probeCalls]);
   await referenceCall?.catch(() => undefined);
   if (signal?.aborted) throw new AbortedError('Routing was aborted');

@@ -53,6 +53,8 @@ export function updateEstimates(update: EstimateUpdate): StepMeasurements {
   const measures = new Map<string, Map<number, GroupMeasures>>();
   const variances = new Map<string, Map<number, number>>();
   for (const [id, raw] of results) {
+    // A model that scored no group this step was not measured (it keeps its age, and may go stale).
+    if (raw.size === 0) continue;
     const model = byId.get(id) as TrackedModel;
     if (model.isStale(step, update.staleAfter) && model.lastMeasured !== null) {
       model.forgetEstimates();
@@ -85,7 +87,7 @@ export function updateEstimates(update: EstimateUpdate): StepMeasurements {
     measures.set(id, perGroup);
     variances.set(id, perGroupVariance);
   }
-  if (results.size >= 2) pushPairs(measures, paired, kind, weights);
+  if (measures.size >= 2) pushPairs(measures, paired, kind, weights);
   return { measures, variances };
 }
 

@@ -181,5 +181,26 @@ export function experimentPlots(result: ExperimentResult): ExperimentPlot[] {
     }
     case 'router-sweep':
       return [];
+    case 'router-demo': {
+      const values = result.runs.flatMap((run) =>
+        Object.entries(run.finalGold).map(([label, gold]) => ({ seed: `seed ${run.seed}`, teacher: label, gold })),
+      );
+      return [{
+        name: 'router-demo-final-gold',
+        title: 'Demo: final gold (VADER) of each single RM and each router, per seed',
+        spec: {
+          ...BASE,
+          width: 520,
+          data: { values },
+          mark: 'bar',
+          encoding: {
+            x: { field: 'seed', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+            xOffset: { field: 'teacher' },
+            y: { field: 'gold', type: 'quantitative', title: 'final gold reward' },
+            color: { field: 'teacher', type: 'nominal' },
+          },
+        } as TopLevelSpec,
+      }];
+    }
   }
 }
