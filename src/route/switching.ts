@@ -5,9 +5,9 @@
  * 1. An active teacher whose circuit is open, that the online evidence marks harmful, or that is being hacked
  *    (degradation.ts) loses its place at once to the best eligible challenger.
  * 2. Otherwise a challenger builds a streak on each step where its paired lead over the active teacher is more than
- *    `margin` times the larger of the two scores' magnitudes (a relative margin: teacher scores of different kinds
- *    have different units) and at least `leadStandardErrors` standard errors of the paired difference; any other
- *    step resets it.
+ *    `margin` times the larger magnitude of the two scores on the probe groups (a relative margin: teacher scores
+ *    of different kinds have different units) and at least `leadStandardErrors` standard errors of the paired
+ *    difference; any other step resets it.
  * 3. The router switches to a challenger whose streak reached `patience` and that is also ahead of the runner-up:
  *    its paired difference with every other eligible challenger is positive. It does so once the active teacher has
  *    been in charge for `minDwell` steps.
@@ -53,9 +53,14 @@ export interface Eviction {
 
 type Paired = (a: string, b: string) => PairedDifference | null;
 
-/** The lead a challenger needs: `margin` times the larger magnitude of the two teacher scores. */
-function marginOf(rule: SwitchRule, active: Contender, challenger: Contender): number {
-  return rule.margin * Math.max(Math.abs(active.teacherScore ?? 0), Math.abs(challenger.teacherScore ?? 0));
+/**
+ * The lead a challenger needs: `margin` times the larger magnitude of the two teacher scores on the probe groups.
+ * The challenger's own score comes from the probe groups and the active teacher's there is the challenger's minus
+ * the paired lead (the active teacher's own score also counts every other group, so it is not comparable).
+ */
+function marginOf(rule: SwitchRule, challenger: Contender, lead: number): number {
+  const score = challenger.teacherScore ?? 0;
+  return rule.margin * Math.max(Math.abs(score), Math.abs(score - lead));
 }
 
 const show = (value: number | null) => (value === null ? 'unknown' : value.toFixed(3));
@@ -114,7 +119,7 @@ export function decideSwitch(
     const lead = difference.mean;
     const error = difference.standardError;
     const significant = rule.leadStandardErrors === 0 || (error !== null && lead >= rule.leadStandardErrors * error);
-    if (lead > marginOf(rule, active, challenger) && significant) streaks[challenger.id] = (previousStreaks[challenger.id] ?? 0) + 1;
+    if (lead > marginOf(rule, challenger, lead) && significant) streaks[challenger.id] = (previousStreaks[challenger.id] ?? 0) + 1;
     if (leader === null || lead > leader.lead) leader = { contender: challenger, lead };
   }
 
@@ -149,7 +154,7 @@ export function decideSwitch(
   }
   const { contender, lead } = leader;
   const streak = streaks[contender.id];
-  const needed = marginOf(rule, active, contender);
+  const needed = marginOf(rule, contender, lead);
   if (streak > 0) {
     return {
       to: null,
