@@ -11,11 +11,11 @@ export type Strategy = 'select' | 'mix' | 'rescue' | 'bandit';
 export const STRATEGIES: readonly Strategy[] = ['select', 'mix', 'rescue', 'bandit'];
 
 export interface MixOptions {
-  /** Softmax temperature over teacher scores: lower concentrates weight on the best teacher. @default 0.1 */
+  /** Softmax temperature over teacher scores, relative to the largest score's magnitude: lower concentrates weight. @default 0.2 */
   readonly temperature?: number;
   /** Share of last step's weights kept each step (0: no smoothing). @default 0.5 */
   readonly smoothing?: number;
-  /** Cap on any one weight; the excess goes to the others (ignored when it cannot sum to 1). @default 0.9 */
+  /** Cap on any one weight; the excess goes to the others (ignored when it cannot sum to 1). @default 1 */
   readonly maxWeight?: number;
 }
 
@@ -27,7 +27,7 @@ export interface RescueOptions {
 export interface BanditOptions {
   /** @default 'ucb' */
   readonly algorithm?: 'ucb' | 'thompson';
-  /** UCB bonus multiplier, or the Thompson prior standard deviation of an arm's payoff. @default 1 */
+  /** UCB bonus, or Thompson spread, multiplier, in units of the payoffs' own noise. @default 0.5 */
   readonly exploration?: number;
 }
 
@@ -63,7 +63,7 @@ export interface CircuitOptions {
 export interface RouterOptions {
   /** The candidate teachers, at least one; ids unique. */
   readonly candidates: readonly RewardModel[];
-  /** Gold RM or verifier: scores probe groups only (for on-policy accuracy), never routed. */
+  /** Gold RM or verifier: scores the first batch and the probe groups (accuracy, alignment, harm), never routed. */
   readonly reference?: RewardModel;
   /** @default 'select' */
   readonly strategy?: Strategy;
@@ -71,23 +71,23 @@ export interface RouterOptions {
   readonly probeShare?: number;
   /** Fewest probe groups per step while probing is on. @default 2 */
   readonly minProbeGroups?: number;
-  /** Teacher-score lead a challenger needs over the active teacher. @default ROUTER_DEFAULTS.margin */
+  /** Lead a challenger needs over the active teacher, relative to the larger score's magnitude. @default 0.05 */
   readonly margin?: number;
-  /** Consecutive steps the lead must hold before a switch. @default ROUTER_DEFAULTS.patience */
+  /** Consecutive steps the lead must hold before a switch. @default 1 */
   readonly patience?: number;
-  /** Steps the active teacher keeps the job after a switch (and at the start) before another switch. @default ROUTER_DEFAULTS.minDwell */
+  /** Steps the active teacher keeps the job after a switch (and at the start) before another switch. @default 0 */
   readonly minDwell?: number;
   /**
    * The lead must also be at least this many standard errors of the paired difference (both scored on the same
    * probe groups), so sampling noise alone does not build a streak; 0 turns the test off.
-   * @default ROUTER_DEFAULTS.leadStandardErrors
+   * @default 1.5
    */
   readonly leadStandardErrors?: number;
   /** Normalized group variance at or below which a group is flat. @default 0.01 */
   readonly flatThreshold?: number;
   /** Share of flat groups (under the scoring teacher) above which 'landscape-flat' is emitted. @default 0.5 */
   readonly flatShareAlert?: number;
-  /** mix: a candidate whose on-policy accuracy is below this gets no weight. @default 0.5 */
+  /** mix: a candidate whose on-policy accuracy is below this gets no weight (nor does a harmful one). @default 0.5 */
   readonly accuracyFloor?: number;
   /** @default 'normalized' (mix requires it) */
   readonly output?: 'normalized' | 'raw';
@@ -95,7 +95,7 @@ export interface RouterOptions {
   readonly seed?: number;
   /** Fixed calibrations by model id (e.g. from report.json); other models calibrate on their first scored batch. */
   readonly calibrations?: Readonly<Record<string, Calibration>>;
-  /** Half-life, in steps, of the exponentially weighted online estimates. @default 10 */
+  /** Half-life, in steps, of the exponentially weighted online estimates. @default 5 */
   readonly halfLife?: number;
   /**
    * A model not measured for more than this many steps has stale estimates: it cannot be switched to or weighted,
