@@ -4,15 +4,13 @@
  * agrees with the reference *less*, so a score that counts variance can even rise as it fails. The router keeps the
  * teacher's numbers from the step it took charge (its baseline) and compares:
  *
- *   degraded  <=>  variance now > variance then  and  a watched measure fell:
- *                  accuracy:  then - now >= max(accuracyDrop, z x SE)
- *                  alignment: then - now >= max(alignmentDrop x then, z x SE)
+ *   degraded  <=>  variance now > variance then  and  ( accuracy:  then - now >= max(accuracyDrop, z x SE)
+ *                                                      or alignment: then - now >= max(alignmentDrop x then, z x SE) )
  *
- * with SE = sqrt(se_then^2 + se_now^2) and z = `standardErrors`. Which measures are watched depends on the teacher
- * score. With `alignment`, only the alignment: it is the gold gain the teacher gives, so falling accuracy with
- * rising spread and steady alignment is a teacher that still teaches as fast (more spread pays for more mistakes),
- * not one being hacked. With a score that counts variance (`paper`, `variance`) or accuracy alone, the accuracy
- * (and the alignment, when measured): there the score itself cannot be trusted to show the fall.
+ * with SE = sqrt(se_then^2 + se_now^2) and z = `standardErrors`. The accuracy is watched whatever the teacher
+ * score, the alignment too: a teacher's alignment is the gold gain it gives *now*, while its accuracy falling as
+ * its spread rises says the policy is moving to where the teacher is wrong, before the alignment shows it (on the
+ * Theorem 3 relay, waiting for the alignment to fall made the router 1.27x slower in the median; docs/results.md).
  */
 import type { ExponentialEstimate } from './estimate.js';
 import type { TrackedModel } from './tracked-model.js';
@@ -61,13 +59,10 @@ function fell(then: Measured | null, now: Measured | null, threshold: (from: num
   return drop > 0 && drop >= needed ? { from: then.mean, to: now.mean } : null;
 }
 
-/** `alignment`: watch the alignment only; `accuracy`: the accuracy and, when measured, the alignment. */
-export type Watched = 'alignment' | 'accuracy';
-
-export function checkDegradation(model: TrackedModel, baseline: Baseline, rule: DegradationRule, watch: Watched): Fall | null {
+export function checkDegradation(model: TrackedModel, baseline: Baseline, rule: DegradationRule): Fall | null {
   if (!rule.enabled || baseline.variance === null || model.variance.mean === null) return null;
   if (!(model.variance.mean > baseline.variance)) return null;
-  const accuracy = watch === 'accuracy' ? fell(baseline.accuracy, measured(model.accuracy), () => rule.accuracyDrop, rule.standardErrors) : null;
+  const accuracy = fell(baseline.accuracy, measured(model.accuracy), () => rule.accuracyDrop, rule.standardErrors);
   // A relative drop needs a positive baseline: an alignment at or below 0 has nothing to lose.
   const alignment =
     baseline.alignment !== null && baseline.alignment.mean > 0

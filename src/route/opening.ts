@@ -24,10 +24,13 @@ const show = (value: number | null) => (value === null ? 'unknown' : value.toFix
 /** @param scored the candidates that scored the batch (those that failed are left out) */
 export function chooseFirstTeacher(context: StepContext, scored: readonly TrackedModel[], measurements: StepMeasurements): FirstTeacher {
   const { config, reference } = context;
-  const kind = config.teacherScoreKind;
+  const scoreWith = (kind: typeof config.teacherScoreKind, model: TrackedModel) => stepTeacherScore(kind, measurements.measures.get(model.id) ?? new Map(), config.weights);
+  // A score that needs the reference is unknown when the reference failed on this batch: rank by variance then.
+  const measurable = scored.some((model) => scoreWith(config.teacherScoreKind, model) !== null);
+  const kind = measurable ? config.teacherScoreKind : 'variance';
   const scores: Record<string, number | null> = Object.fromEntries(context.candidates.map((model) => [model.id, null]));
   const entries = scored.map((model, order) => {
-    const score = stepTeacherScore(kind, measurements.measures.get(model.id) ?? new Map(), config.weights);
+    const score = scoreWith(kind, model);
     scores[model.id] = score;
     const harm = onlineHarm(model, config.harm, reference !== null);
     // The id carries the candidate order, so ties (and unknown scores) keep it.
@@ -43,6 +46,7 @@ export function chooseFirstTeacher(context: StepContext, scored: readonly Tracke
   if (others.length > 0) reason += ` vs ${others.map((entry) => `\`${entry.model.id}\` ${show(entry.teacherScore)}`).join(', ')}`;
   if (harmful.length > 0) reason += `; ${harmful.map((entry) => `\`${entry.model.id}\` ${HARM_TEXT[entry.harm!]}`).join(', ')}, so ${harmful.length === 1 ? 'it is' : 'they are'} harmful and not considered`;
   if (chosen.harmful) reason += `; every candidate is harmful (\`${chosen.model.id}\` ${HARM_TEXT[chosen.harm!]}), so the best-scoring one teaches`;
+  if (!measurable && kind !== config.teacherScoreKind) reason += ` (by variance: the ${config.teacherScoreKind} could not be measured on this batch)`;
   const failed = context.failovers.map((failure) => `\`${failure.model}\``);
   if (failed.length > 0) reason += `; ${failed.join(', ')} failed and ${failed.length === 1 ? 'was' : 'were'} left out`;
   return { teacher: chosen.model, scores, reason: `${reason}.` };

@@ -47,8 +47,6 @@ export interface Eviction {
   readonly kind: 'unhealthy' | 'harmful' | 'degraded';
   /** The sentence that says why. */
   readonly text: string;
-  /** Only a challenger ahead of the active teacher on the same probe groups may replace it. */
-  readonly requireAhead?: boolean;
 }
 
 type Paired = (a: string, b: string) => PairedDifference | null;
@@ -102,11 +100,8 @@ export function decideSwitch(
   if (eviction !== null) {
     // An open circuit leaves any healthy candidate better than none; harm and hacking need an eligible one.
     const pool = eligible.length > 0 ? eligible : eviction.kind === 'unhealthy' ? challengers.filter((challenger) => challenger.healthy) : [];
-    const to = byScore(eviction.requireAhead ? pool.filter((challenger) => ahead(challenger, active, paired)) : pool)[0];
-    if (to === undefined) {
-      const why = eviction.requireAhead && pool.length > 0 ? 'no eligible challenger is ahead of it on the same probe groups' : 'no other candidate can take over';
-      return { to: null, streaks: {}, reason: `Kept \`${active.id}\` although ${eviction.text}: ${why}.` };
-    }
+    const to = byScore(pool)[0];
+    if (to === undefined) return { to: null, streaks: {}, reason: `Kept \`${active.id}\` although ${eviction.text}: no other candidate can take over.` };
     return { to: to.id, streaks: {}, reason: `Switched from \`${active.id}\` to \`${to.id}\` (score ${show(to.teacherScore)}): ${eviction.text}, and \`${to.id}\` is the best eligible teacher.` };
   }
 

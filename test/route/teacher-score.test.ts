@@ -99,6 +99,17 @@ describe('the first teacher, chosen on the first batch', () => {
     expect((await router.score(groups(2, createRandom(6)))).active).toBe('strong');
   });
 
+  it('ranks by variance when the reference fails on the first batch (alignment cannot be measured), and says so', async () => {
+    const gold = functionModel('gold', () => {
+      throw new ApiCallError('gold answered 503', { url: 'http://127.0.0.1/gold', status: 503, isRetryable: false });
+    });
+    const router = createRouter({ candidates: [functionModel('narrow', (r) => v(r) + 0.1 * n(r)), functionModel('wide', (r) => v(r) + 3 * n(r))], reference: gold, seed: 2 });
+    const first = await router.score(groups(1, createRandom(11)));
+    // Both are calibrated on this batch, so both have normalized variance near 1: the reason names the fallback.
+    expect(first.decision.reason).toMatch(/^Chose `(narrow|wide)` as the first teacher on the first batch \([^)]*\): variance [0-9.]+ vs `(narrow|wide)` [0-9.]+ \(by variance: the alignment could not be measured on this batch\)\.$/);
+    expect(first.decision.probeFailures.map((failure) => failure.model)).toEqual(['gold']);
+  });
+
   it('with `initial`, there is no first-batch choice: calibrated candidates are called only on probe groups', async () => {
     const a = functionModel('a', v);
     const b = functionModel('b', (r) => v(r) + n(r));

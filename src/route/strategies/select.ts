@@ -2,7 +2,7 @@
  * The select strategy's decision: keep the active teacher or switch (switching.ts), after checking whether the
  * active teacher must go at once: an open circuit, harm on the online evidence, or hacking (degradation.ts).
  */
-import { baselineOf, checkDegradation, describeFall, recovered, type Watched } from '../degradation.js';
+import { baselineOf, checkDegradation, describeFall, recovered } from '../degradation.js';
 import { HARM_TEXT } from '../harm.js';
 import type { RoutingState } from '../routing-state.js';
 import { harmOf, scoreOf } from '../standing.js';
@@ -14,12 +14,8 @@ import type { TrackedModel } from '../tracked-model.js';
 export function decideSelect(context: StepContext, routing: RoutingState, batch: TeacherBatch): TeacherDecision {
   const { config, candidates, byId, step } = context;
   routing.dwell++;
-  const watch: Watched = 'accuracy';
-  const locksOut = true;
   for (const [id, entry] of Object.entries(routing.degraded)) {
-    // Without a lock-out, the record only remembers that the event fired for this spell in charge.
-    const done = locksOut ? recovered(byId.get(id) as TrackedModel, entry.baseline, entry.fall, config.degradation) : id !== routing.active;
-    if (done) delete routing.degraded[id];
+    if (recovered(byId.get(id) as TrackedModel, entry.baseline, entry.fall, config.degradation)) delete routing.degraded[id];
   }
   const contender = (model: TrackedModel): Contender => {
     const harm = harmOf(context, model);
@@ -29,8 +25,7 @@ export function decideSelect(context: StepContext, routing: RoutingState, batch:
       healthy: model.circuit.healthy,
       harm: harm === null ? null : HARM_TEXT[harm],
       stale: model.isStale(step, config.staleAfter),
-      // Under the alignment score a degraded teacher's own score stays honest, so it is not barred.
-      degraded: locksOut && model.id in routing.degraded,
+      degraded: model.id in routing.degraded,
     };
   };
   const current = byId.get(routing.active) as TrackedModel;
@@ -44,11 +39,11 @@ export function decideSelect(context: StepContext, routing: RoutingState, batch:
   else if (self.harm !== null) eviction = { kind: 'harmful', text: `\`${current.id}\` is harmful on the live policy: it ${self.harm}` };
   else {
     if (!(current.id in routing.degraded)) {
-      fallNow = checkDegradation(current, routing.baseline, config.degradation, watch);
+      fallNow = checkDegradation(current, routing.baseline, config.degradation);
       if (fallNow) routing.degraded[current.id] = { baseline: routing.baseline, fall: fallNow };
     }
     const entry = routing.degraded[current.id];
-    if (entry) eviction = { kind: 'degraded', text: describeFall(current.id, entry.fall), requireAhead: !locksOut };
+    if (entry) eviction = { kind: 'degraded', text: describeFall(current.id, entry.fall) };
   }
 
   const challengers = candidates.filter((model) => model !== current).map(contender);
