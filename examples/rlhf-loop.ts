@@ -1,8 +1,11 @@
 /**
  * A tiny RLHF loop driven by the router: a tabular softmax policy over canned review sentences samples 8
  * completions per prompt; the router scores them with three candidate teachers (two real lexicon sentiment
- * scorers and a plain function) and the policy takes an RLOO step on the rewards it gets back. As the policy
- * settles on the sentences one teacher likes, that teacher's induced variance collapses and the router moves on.
+ * scorers and a plain function) and the policy takes an RLOO step on the rewards it gets back. The router picks the
+ * first teacher on the first batch (every candidate scores it to calibrate) and keeps measuring every candidate on
+ * probe groups; it switches when another one spreads the live policy's samples significantly more. There is no
+ * reference here, so the teacher score is the induced variance; as the policy settles, every teacher's landscape
+ * goes flat, and the router says so (`landscape-flat`).
  *
  *   npm run build && node dist/examples/rlhf-loop.js
  */
@@ -40,6 +43,8 @@ export interface LoopOptions {
 
 export interface LoopSummary {
   readonly steps: number;
+  /** The teacher chosen on the first batch. */
+  readonly first: string | null;
   readonly switches: ReadonlyArray<{ step: number; from: string; to: string; reason: string }>;
   /** Mean AFINN score of the sampled completions on the first and on the last step. */
   readonly firstMeanSentiment: number;
@@ -59,8 +64,13 @@ export async function main(options: LoopOptions = {}): Promise<LoopSummary> {
     id: 'detail',
     score: ({ completion }) => completion.split(' ').length / 10 + (completion.includes('!') ? 0.5 : 0),
   });
-  const router = createRouter({ candidates: [afinn, vader, detail], probeShare: 0.5, patience: 2, minDwell: 4, seed: 7 });
+  const router = createRouter({ candidates: [afinn, vader, detail], probeShare: 0.5, seed: 7 });
   const switches: Array<{ step: number; from: string; to: string; reason: string }> = [];
+  let first: string | null = null;
+  router.on('teacher-choose', ({ teacher, reason }) => {
+    first = teacher;
+    log(`step 1: ${reason}`);
+  });
   router.on('teacher-switch', (event) => {
     switches.push(event);
     log(`step ${event.step}: switched ${event.from} -> ${event.to}. ${event.reason}`);
@@ -110,7 +120,7 @@ export async function main(options: LoopOptions = {}): Promise<LoopSummary> {
     log(`${model.id}: variance ${model.variance?.toFixed(3)}, teacher score ${model.teacherScore?.toFixed(3)}, calls ${model.calls}`);
   }
   await router.close();
-  return { steps, switches, firstMeanSentiment, lastMeanSentiment, state };
+  return { steps, first, switches, firstMeanSentiment, lastMeanSentiment, state };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -5,11 +5,15 @@
  * The story it tells (docs/results.md): VADER is the gold reward. One candidate is *perfectly accurate* — within each
  * prompt a strictly increasing function of VADER (the paper's Table 1 construction: scaled by 0.001 on half of the
  * prompts, on a per-prompt offset), so it orders every pair of completions exactly like gold but gives the policy's
- * samples nearly equal rewards (low induced variance). The others — AFINN,
- * wink-sentiment and the project's own ONNX RM — are less accurate but spread the policy's samples out. Trained on
- * alone, the accurate RM teaches slowly; the router, started on it (the choice an accuracy leaderboard would make),
- * measures every candidate on the live policy's rollouts and switches to a fast teacher by itself.
+ * samples nearly equal rewards (low induced variance). The others — AFINN, wink-sentiment and the project's own ONNX
+ * RM — are less accurate but spread the policy's samples out. Trained on alone, the accurate RM teaches slowly. The
+ * router, with its default options, never starts on it: it ranks every candidate on the first batch by alignment
+ * with gold (what a step on it teaches), keeps measuring them on the live policy, drops a teacher that is being
+ * hacked (wink, whose accuracy falls as the policy learns the words it over-rewards), and ends at least as high as
+ * the best single RM.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFunctionModel } from '../../adapters/function/index.js';
 import { createLexiconModel } from '../../adapters/lexicon/index.js';
@@ -31,8 +35,10 @@ export interface DemoOptions {
   readonly samples?: number;
   /** Called after every step of every run (progress). */
   readonly onStep?: (run: string, step: number, steps: number) => void;
-  /** Router options on top of the demo's defaults. */
+  /** Router options for the headline (`select`) router, on top of the router's defaults. */
   readonly router?: Partial<Omit<RouterOptions, 'candidates' | 'reference'>>;
+  /** Which router runs to make. @default all three: select (the headline), bandit, mix */
+  readonly strategies?: ReadonlyArray<'select' | 'bandit' | 'mix'>;
 }
 
 export interface DemoRun {
@@ -49,9 +55,13 @@ export interface DemoResult {
   readonly goldTarget: number;
   readonly initialGold: number;
   readonly runs: DemoRun[];
-  /** The router's active teacher per step. */
+  /** The headline router's active teacher per step. */
   readonly timeline: Array<{ step: number; active: string }>;
+  /** The headline router's first teacher, chosen on the first batch, and why. */
+  readonly first: { teacher: string; reason: string } | null;
   readonly switches: Array<{ step: number; from: string; to: string; reason: string }>;
+  /** Teachers the headline router dropped for being hacked, with the numbers. */
+  readonly degraded: Array<{ step: number; model: string; reason: string }>;
   /** The initial policy's rollouts with every candidate's and gold's scores (for the selection report). */
   readonly initialRollouts: Array<{ prompt_id: string; prompt: string; completions: string[]; scores: Record<string, number[]> }>;
   readonly candidates: string[];
@@ -60,7 +70,16 @@ export interface DemoResult {
 
 export const DEMO_GOLD = 'vader';
 export const ACCURATE_BUT_FLAT = 'vader-flat';
-const MODEL_DIR = fileURLToPath(new URL('../../../models/bow-rm', import.meta.url));
+/** The bundled ONNX RM, found from this module whether it runs from src/ (tests) or dist/src/ (the CLI). */
+function modelDir(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++) {
+    const candidate = join(folder, 'models', 'bow-rm');
+    if (existsSync(candidate)) return candidate;
+    folder = dirname(folder);
+  }
+  return fileURLToPath(new URL('../../../models/bow-rm', import.meta.url));
+}
 
 /** A small stable hash of a prompt (which half of the prompts gets scaled, which offset it gets). */
 function promptHash(prompt: string): number {
@@ -105,7 +124,7 @@ export async function createDemoModels(): Promise<{ gold: RewardModel; candidate
     accurateButFlat,
     createLexiconModel({ id: 'afinn', name: 'afinn', template }),
     createLexiconModel({ id: 'wink', name: 'wink', template }),
-    await createOnnxRewardModel({ id: 'bow-rm', path: MODEL_DIR, template }),
+    await createOnnxRewardModel({ id: 'bow-rm', path: modelDir(), template }),
   ];
   return { gold, candidates };
 }
@@ -142,20 +161,22 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     results.push([`${model.id} alone`, model.id, result]);
   }
 
-  // Three routing strategies, each started on the accurate-but-flat RM (the leaderboard's choice). The first, `select`,
-  // is the demo's headline: its timeline and switches are reported.
-  const strategies: Array<{ label: string; options: Partial<RouterOptions> }> = [
-    { label: 'router (select)', options: { strategy: 'select', probeShare: 0.25, patience: 2, minDwell: 3, margin: 0.05 } },
-    { label: 'router (bandit)', options: { strategy: 'bandit', bandit: { algorithm: 'thompson' } } },
-    { label: 'router (mix)', options: { strategy: 'mix' } },
-  ];
+  // Router runs with the router's default options (the first teacher chosen on the first batch). The first, `select`,
+  // is the demo's headline: its first choice, timeline, switches and hacking alerts are reported.
+  const strategies = (options.strategies ?? ['select', 'bandit', 'mix']).map((strategy) => ({ label: `router (${strategy})`, strategy }));
   const timeline: DemoResult['timeline'] = [];
   const switches: DemoResult['switches'] = [];
+  const degraded: DemoResult['degraded'] = [];
+  let first: DemoResult['first'] = null;
   const initialRollouts: DemoResult['initialRollouts'] = [];
-  for (const [index, strategy] of strategies.entries()) {
+  for (const [index, { label, strategy }] of strategies.entries()) {
     const headline = index === 0;
-    const router = createRouter({ candidates, reference: gold, seed, initial: ACCURATE_BUT_FLAT, ...strategy.options, ...(headline ? options.router : {}) });
-    if (headline) router.on('teacher-switch', (event) => switches.push({ step: event.step, from: event.from, to: event.to, reason: event.reason }));
+    const router = createRouter({ candidates, reference: gold, seed, strategy, ...(headline ? options.router : {}) });
+    if (headline) {
+      router.on('teacher-choose', ({ teacher, reason }) => (first = { teacher, reason }));
+      router.on('teacher-switch', (event) => switches.push({ step: event.step, from: event.from, to: event.to, reason: event.reason }));
+      router.on('teacher-degraded', ({ step, model, reason }) => degraded.push({ step, model, reason }));
+    }
     const teacher = async (groups: readonly TextGroup[], step: number): Promise<number[][]> => {
       const routed = await router.score(groups.map((group, i) => ({ prompt_id: `${step}-${i}`, prompt: group.prompt, completions: group.completions })));
       if (headline) {
@@ -170,9 +191,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       models: {},
       teacher,
       recordEvery: steps,
-      onStep: (step) => options.onStep?.(strategy.label, step, steps),
+      onStep: (step) => options.onStep?.(label, step, steps),
     });
-    results.push([strategy.label, 'router', result]);
+    results.push([label, 'router', result]);
     // Candidates are shared between the routers: close them once, after the last run.
     if (index === strategies.length - 1) await router.close();
   }
@@ -196,7 +217,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     initialGold,
     runs,
     timeline,
+    first,
     switches,
+    degraded,
     initialRollouts,
     candidates: candidates.map((model) => model.id),
     mostAccurate: ACCURATE_BUT_FLAT,

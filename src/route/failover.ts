@@ -8,19 +8,18 @@ import { scoreGroups, type GroupRewards } from './groups.js';
 import { recordFailover, type StepContext } from './step-context.js';
 import type { TrackedModel } from './tracked-model.js';
 
-/** Candidates other than `exclude`, best `key` first (ties: candidate order; an unknown key ranks last). */
-export function rankCandidates(candidates: readonly TrackedModel[], exclude: string, key: (model: TrackedModel) => number | null): TrackedModel[] {
-  return candidates
-    .filter((model) => model.id !== exclude)
-    .map((model, order) => ({ model, order, score: key(model) ?? -Infinity }))
-    .sort((a, b) => b.score - a.score || a.order - b.order)
-    .map(({ model }) => model);
-}
-
-/** Scores the whole batch with the first model of `order` that succeeds. An abort is not a failover. */
-export async function scoreWithFailover(context: StepContext, order: readonly TrackedModel[]): Promise<{ model: TrackedModel; raw: GroupRewards }> {
+/**
+ * Scores the whole batch with `first`, then, if it fails, with the models of `fallbacks()` in order, until one
+ * succeeds (the order is only worked out when needed: most steps never fail over). An abort is not a failover.
+ */
+export async function scoreWithFailover(
+  context: StepContext,
+  first: TrackedModel,
+  fallbacks: () => readonly TrackedModel[],
+): Promise<{ model: TrackedModel; raw: GroupRewards }> {
   const { groups, all, now, signal } = context;
   const causes = new Map<string, unknown>();
+  let order: readonly TrackedModel[] = [first];
   for (let i = 0; i < order.length; i++) {
     const model = order[i];
     try {
@@ -28,6 +27,7 @@ export async function scoreWithFailover(context: StepContext, order: readonly Tr
     } catch (error) {
       if (signal?.aborted) throw error;
       causes.set(model.id, error);
+      if (i === 0) order = [first, ...fallbacks().filter((candidate) => candidate !== first)];
       recordFailover(context, model.id, order[i + 1]?.id ?? null, error);
     }
   }

@@ -8,6 +8,9 @@ export type { RouterSnapshot } from './snapshot.js';
 export type {
   BanditOptions,
   CircuitOptions,
+  DegradationOptions,
+  DegradationReport,
+  HarmOptions,
   MixOptions,
   ModelState,
   ReferenceState,

@@ -2,7 +2,10 @@
  * The mix strategy's weights (docs/router.md, "Mix weights"). Over the eligible candidates E (healthy, scored this
  * step, and at or above the accuracy floor when accuracy is measured):
  *
- *   target   = cap( softmax( s_k / temperature ) )                       k in E, s_k the online teacher score
+ *   target   = cap( softmax( (s_k - s_max) / (temperature x scale) ) )   k in E, s_k the online teacher score
+ *
+ * with scale = max_k |s_k| (1 when every score is 0): the temperature is relative to the scores' own magnitude,
+ * so one default works for an alignment of 0.05 and a variance of 1.5 alike.
  *   smoothed = smoothing * previous|E + (1 - smoothing) * target         previous restricted to E, renormalized
  *   weights  = cap( smoothed / sum(smoothed) )
  *
@@ -66,7 +69,10 @@ export function mixWeights(
   const ids = Object.keys(scores);
   const known = ids.map((id) => scores[id]).filter((score): score is number => score !== null);
   const floor = known.length > 0 ? Math.min(...known) : 0;
-  const target = capWeights(softmax(Object.fromEntries(ids.map((id) => [id, scores[id] ?? floor])), options.temperature), options.maxWeight);
+  const filled = Object.fromEntries(ids.map((id) => [id, scores[id] ?? floor]));
+  const magnitude = Math.max(0, ...Object.values(filled).map(Math.abs));
+  const scale = magnitude > 0 ? magnitude : 1;
+  const target = capWeights(softmax(filled, options.temperature * scale), options.maxWeight);
   const kept = previous === null ? null : normalizeWeights(Object.fromEntries(ids.map((id) => [id, previous[id] ?? 0])));
   if (kept === null || options.smoothing === 0) return target;
   const smoothed = Object.fromEntries(ids.map((id) => [id, options.smoothing * kept[id] + (1 - options.smoothing) * target[id]]));

@@ -4,7 +4,16 @@
  * in an option name would otherwise silently run the router with a default.
  */
 import { InvalidArgumentError } from '../spec/errors.js';
-import { DEFAULT_TEACHER_WEIGHTS, type TeacherWeights, validateTeacherWeights } from '../select/teacher.js';
+import {
+  DEFAULT_TEACHER_SCORE_KIND,
+  DEFAULT_TEACHER_WEIGHTS,
+  resolveTeacherScoreKind,
+  TEACHER_SCORE_KINDS,
+  type ResolvedTeacherScoreKind,
+  type TeacherScoreKind,
+  type TeacherWeights,
+  validateTeacherWeights,
+} from '../select/teacher.js';
 import type { Calibration } from '../stats/calibration.js';
 import type { RewardModel } from '../spec/reward-model.js';
 import { STRATEGIES, type RouterOptions, type Strategy } from './types.js';
@@ -27,12 +36,19 @@ export interface ResolvedRouterOptions {
   readonly seed: number;
   readonly calibrations: Readonly<Record<string, Calibration>>;
   readonly halfLife: number;
+  readonly staleAfter: number;
+  readonly teacherScore: TeacherScoreKind;
+  /** `teacherScore` with `auto` resolved against what the router measures (alignment with a reference). */
+  readonly teacherScoreKind: ResolvedTeacherScoreKind;
   readonly weights: TeacherWeights;
+  readonly harm: { readonly standardErrors: number; readonly minGroups: number };
+  readonly degradation: { readonly enabled: boolean; readonly accuracyDrop: number; readonly alignmentDrop: number; readonly standardErrors: number };
   readonly mix: { readonly temperature: number; readonly smoothing: number; readonly maxWeight: number };
   readonly rescue: { readonly mode: 'rescore' | 'drop' };
   readonly bandit: { readonly algorithm: 'ucb' | 'thompson'; readonly exploration: number };
   readonly circuit: { readonly failureThreshold: number; readonly cooldownMs: number };
-  readonly initial: string;
+  /** The first teacher, or null to choose it on the first batch. */
+  readonly initial: string | null;
   readonly clock: () => number;
 }
 
@@ -40,31 +56,40 @@ export const ROUTER_DEFAULTS = {
   strategy: 'select',
   probeShare: 0.2,
   minProbeGroups: 2,
+  // Switching rule and half-life: the best of the sweep in docs/results.md ("Router defaults").
   margin: 0.05,
-  patience: 3,
-  minDwell: 5,
-  leadStandardErrors: 3,
+  patience: 1,
+  minDwell: 0,
+  leadStandardErrors: 1.5,
   flatThreshold: 0.01,
   flatShareAlert: 0.5,
   accuracyFloor: 0.5,
   output: 'normalized',
   seed: 0,
-  halfLife: 10,
+  halfLife: 5,
+  staleAfter: 20,
+  teacherScore: DEFAULT_TEACHER_SCORE_KIND,
   weights: DEFAULT_TEACHER_WEIGHTS,
-  mix: { temperature: 0.1, smoothing: 0.5, maxWeight: 0.9 },
+  harm: { standardErrors: 3, minGroups: 8 },
+  degradation: { enabled: true, accuracyDrop: 0.05, alignmentDrop: 0.25, standardErrors: 2 },
+  // Mix temperature and cap, and bandit exploration: also the sweep's best.
+  mix: { temperature: 0.2, smoothing: 0.5, maxWeight: 1 },
   rescue: { mode: 'rescore' },
-  bandit: { algorithm: 'ucb', exploration: 1 },
+  bandit: { algorithm: 'ucb', exploration: 0.5 },
   circuit: { failureThreshold: 3, cooldownMs: 30_000 },
 } as const;
 
 const OPTION_KEYS = [
   'candidates', 'reference', 'strategy', 'probeShare', 'minProbeGroups', 'margin', 'patience', 'minDwell',
   'leadStandardErrors', 'flatThreshold', 'flatShareAlert', 'accuracyFloor', 'output', 'seed', 'calibrations',
-  'halfLife', 'weights', 'mix', 'rescue', 'bandit', 'circuit', 'initial', 'clock',
+  'halfLife', 'staleAfter', 'teacherScore', 'weights', 'harm', 'degradation', 'mix', 'rescue', 'bandit', 'circuit',
+  'initial', 'clock',
 ] as const;
 
 const NESTED_KEYS: Record<string, readonly string[]> = {
   weights: ['variance', 'accuracy'],
+  harm: ['standardErrors', 'minGroups'],
+  degradation: ['enabled', 'accuracyDrop', 'alignmentDrop', 'standardErrors'],
   mix: ['temperature', 'smoothing', 'maxWeight'],
   rescue: ['mode'],
   bandit: ['algorithm', 'exploration'],
@@ -201,6 +226,8 @@ export function validateRouterOptions(options: unknown): RouterOptions {
     accuracyFloor: between(0, 1),
     output: oneOf(['normalized', 'raw']),
     halfLife: positive,
+    staleAfter: positiveInteger,
+    teacherScore: oneOf(TEACHER_SCORE_KINDS),
     seed: (name, value) => {
       if (!Number.isSafeInteger(value)) fail(name, `Expected \`${name}\` to be an integer, got ${describeValue(value)}`);
     },
@@ -233,6 +260,20 @@ export function validateRouterOptions(options: unknown): RouterOptions {
       if (!isFiniteNumber(value) || value <= 0 || value > 1) fail(name, `Expected \`${name}\` to be a number above 0 and at most 1, got ${describeValue(value)}`);
     },
   });
+  if (options.teacherScore === 'alignment' || options.teacherScore === 'accuracy') {
+    if (options.reference === undefined) {
+      fail('teacherScore', `Expected a \`reference\` with \`teacherScore\` \`${options.teacherScore}\` (it is measured against the reference), got none; use \`auto\` to rank by induced variance without one`);
+    }
+  }
+  checkNested(options, 'harm', { standardErrors: nonNegative, minGroups: positiveInteger });
+  checkNested(options, 'degradation', {
+    enabled: (name, value) => {
+      if (typeof value !== 'boolean') fail(name, `Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
+    },
+    accuracyDrop: between(0, 1),
+    alignmentDrop: between(0, 1),
+    standardErrors: nonNegative,
+  });
   checkNested(options, 'rescue', { mode: oneOf(['rescore', 'drop']) });
   checkNested(options, 'bandit', { algorithm: oneOf(['ucb', 'thompson']), exploration: nonNegative });
   checkNested(options, 'circuit', { failureThreshold: positiveInteger, cooldownMs: nonNegative });
@@ -243,8 +284,10 @@ export function validateRouterOptions(options: unknown): RouterOptions {
     for (const [id, calibration] of Object.entries(options.calibrations)) {
       const name = `calibrations.${id}`;
       if (!known.has(id)) fail(name, `Unknown model \`${id}\` in \`calibrations\`; expected one of ${[...known].map((k) => `\`${k}\``).join(', ')}`);
-      if (!isPlainObject(calibration) || !isFiniteNumber(calibration.mean) || !isFiniteNumber(calibration.std) || calibration.std <= 0) {
-        fail(name, `Expected \`${name}\` to be \`{mean, std}\` with a finite mean and a positive std, got ${describeValue(calibration)}`);
+      // std 0 is a model that was constant on its calibration set (a report.json records it so): its normalized
+      // rewards are 0, never a division by zero.
+      if (!isPlainObject(calibration) || !isFiniteNumber(calibration.mean) || !isFiniteNumber(calibration.std) || calibration.std < 0) {
+        fail(name, `Expected \`${name}\` to be \`{mean, std}\` with a finite mean and a non-negative std, got ${describeValue(calibration)}`);
       }
     }
   }
@@ -262,6 +305,7 @@ function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefin
 export function resolveRouterOptions(input: RouterOptions): ResolvedRouterOptions {
   const options = validateRouterOptions(input);
   const d = ROUTER_DEFAULTS;
+  const teacherScore = options.teacherScore ?? d.teacherScore;
   return {
     candidates: options.candidates,
     reference: options.reference,
@@ -279,12 +323,17 @@ export function resolveRouterOptions(input: RouterOptions): ResolvedRouterOption
     seed: options.seed ?? d.seed,
     calibrations: options.calibrations ?? {},
     halfLife: options.halfLife ?? d.halfLife,
+    staleAfter: options.staleAfter ?? d.staleAfter,
+    teacherScore,
+    teacherScoreKind: resolveTeacherScoreKind(teacherScore, { reference: options.reference !== undefined, preferences: false }),
     weights: withDefaults<ResolvedRouterOptions['weights']>(d.weights, options.weights),
+    harm: withDefaults<ResolvedRouterOptions['harm']>(d.harm, options.harm),
+    degradation: withDefaults<ResolvedRouterOptions['degradation']>(d.degradation, options.degradation),
     mix: withDefaults<ResolvedRouterOptions['mix']>(d.mix, options.mix),
     rescue: withDefaults<ResolvedRouterOptions['rescue']>(d.rescue, options.rescue),
     bandit: withDefaults<ResolvedRouterOptions['bandit']>(d.bandit, options.bandit),
     circuit: withDefaults<ResolvedRouterOptions['circuit']>(d.circuit, options.circuit),
-    initial: options.initial ?? options.candidates[0].id,
+    initial: options.initial ?? null,
     clock: options.clock ?? Date.now,
   };
 }

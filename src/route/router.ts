@@ -13,7 +13,7 @@ import type { RewardModel } from '../spec/reward-model.js';
 import { checkGroupLabels, checkGroups } from './groups.js';
 import { resolveRouterOptions, type ResolvedRouterOptions } from './options.js';
 import { createRoutingState, type RoutingState } from './routing-state.js';
-import { captureSnapshot, checkSnapshot, restoreSnapshot, type RouterSnapshot } from './snapshot.js';
+import { captureSnapshot, checkSnapshot, restoreSnapshot, upgradeSnapshot, type RouterSnapshot } from './snapshot.js';
 import { describeState } from './state.js';
 import type { PendingEvent } from './step-context.js';
 import { routeStep, type RouterModels } from './step.js';
@@ -53,7 +53,7 @@ class RewardRouter extends EventEmitter<RouterEvents> implements Router {
     const candidates = this.config.candidates.map((model) => new TrackedModel(model, calibrations[model.id], circuit));
     const reference = this.config.reference ? new TrackedModel(this.config.reference, calibrations[this.config.reference.id], circuit) : null;
     this.models = { config: this.config, candidates, byId: new Map(candidates.map((model) => [model.id, model])), reference };
-    this.routing = createRoutingState(this.config.initial, this.config.seed);
+    this.routing = createRoutingState(candidates.map((model) => model.id), this.config.initial, this.config.seed);
     this.labelUsers = [
       ...(this.config.reference ? [{ model: this.config.reference, role: 'the reference' }] : []),
       ...this.config.candidates.map((model) => ({ model, role: 'a candidate' })),
@@ -107,7 +107,7 @@ class RewardRouter extends EventEmitter<RouterEvents> implements Router {
   restore(snapshot: RouterSnapshot): void {
     const { candidates, reference } = this.models;
     checkSnapshot(snapshot, this.config.strategy, candidates.map((model) => model.id), reference !== null);
-    restoreSnapshot(structuredClone(snapshot), this.routing, candidates, reference, false);
+    restoreSnapshot(upgradeSnapshot(structuredClone(snapshot)), this.routing, candidates, reference, false);
   }
 
   async close(): Promise<void> {

@@ -5,18 +5,18 @@
 import type { Label } from '../spec/label.js';
 import type { ChatMessage, RewardModel } from '../spec/reward-model.js';
 import type { Calibration } from '../stats/calibration.js';
-import type { TeacherWeights } from '../select/teacher.js';
+import type { HarmReason, ResolvedTeacherScoreKind, TeacherScoreKind, TeacherWeights } from '../select/teacher.js';
 
 export type Strategy = 'select' | 'mix' | 'rescue' | 'bandit';
 
 export const STRATEGIES: readonly Strategy[] = ['select', 'mix', 'rescue', 'bandit'];
 
 export interface MixOptions {
-  /** Softmax temperature over teacher scores: lower concentrates weight on the best teacher. @default 0.1 */
+  /** Softmax temperature over teacher scores, relative to the largest score's magnitude: lower concentrates weight. @default 0.2 */
   readonly temperature?: number;
   /** Share of last step's weights kept each step (0: no smoothing). @default 0.5 */
   readonly smoothing?: number;
-  /** Cap on any one weight; the excess goes to the others (ignored when it cannot sum to 1). @default 0.9 */
+  /** Cap on any one weight; the excess goes to the others (ignored when it cannot sum to 1). @default 1 */
   readonly maxWeight?: number;
 }
 
@@ -28,8 +28,30 @@ export interface RescueOptions {
 export interface BanditOptions {
   /** @default 'ucb' */
   readonly algorithm?: 'ucb' | 'thompson';
-  /** UCB bonus multiplier, or the Thompson prior standard deviation of an arm's payoff. @default 1 */
+  /** UCB bonus, or Thompson spread, multiplier, in units of the payoffs' own noise. @default 0.5 */
   readonly exploration?: number;
+}
+
+export interface HarmOptions {
+  /**
+   * A candidate is harmful when the upper end of `mean + standardErrors x SE` of its agreement with the reference
+   * (on the pairs both order) is below 0.5, or that of its alignment is below 0: noise alone flags an RM that is in
+   * truth at or above chance with probability about Phi(-standardErrors) per look (0.13% at 3). @default 3
+   */
+  readonly standardErrors?: number;
+  /** Effective number of reference-scored groups an estimate needs before it can flag harm. @default 8 */
+  readonly minGroups?: number;
+}
+
+export interface DegradationOptions {
+  /** Watch the active teacher for hacking (select). @default true */
+  readonly enabled?: boolean;
+  /** Absolute fall in on-policy accuracy, since it took charge, that counts as degradation. @default 0.05 */
+  readonly accuracyDrop?: number;
+  /** Fall in alignment, as a share of its value when it took charge, that counts as degradation. @default 0.25 */
+  readonly alignmentDrop?: number;
+  /** The fall must also be this many standard errors of the difference. @default 2 */
+  readonly standardErrors?: number;
 }
 
 export interface CircuitOptions {
@@ -42,7 +64,7 @@ export interface CircuitOptions {
 export interface RouterOptions {
   /** The candidate teachers, at least one; ids unique. */
   readonly candidates: readonly RewardModel[];
-  /** Gold RM or verifier: scores probe groups only (for on-policy accuracy), never routed. */
+  /** Gold RM or verifier: scores the first batch and the probe groups (accuracy, alignment, harm), never routed. */
   readonly reference?: RewardModel;
   /** @default 'select' */
   readonly strategy?: Strategy;
@@ -50,22 +72,23 @@ export interface RouterOptions {
   readonly probeShare?: number;
   /** Fewest probe groups per step while probing is on. @default 2 */
   readonly minProbeGroups?: number;
-  /** Teacher-score lead a challenger needs over the active teacher. @default 0.05 */
+  /** Lead a challenger needs over the active teacher, relative to the larger score's magnitude. @default 0.05 */
   readonly margin?: number;
-  /** Consecutive steps the lead must hold before a switch. @default 3 */
+  /** Consecutive steps the lead must hold before a switch. @default 1 */
   readonly patience?: number;
-  /** Steps the active teacher keeps the job after a switch (and at the start) before another switch. @default 5 */
+  /** Steps the active teacher keeps the job after a switch (and at the start) before another switch. @default 0 */
   readonly minDwell?: number;
   /**
-   * The lead must also be at least this many standard errors of the estimated difference, so sampling noise alone
-   * does not build a streak; 0 turns the test off. @default 3
+   * The lead must also be at least this many standard errors of the paired difference (both scored on the same
+   * probe groups), so sampling noise alone does not build a streak; 0 turns the test off.
+   * @default 1.5
    */
   readonly leadStandardErrors?: number;
   /** Normalized group variance at or below which a group is flat. @default 0.01 */
   readonly flatThreshold?: number;
   /** Share of flat groups (under the scoring teacher) above which 'landscape-flat' is emitted. @default 0.5 */
   readonly flatShareAlert?: number;
-  /** mix: a candidate whose on-policy accuracy is below this gets no weight. @default 0.5 */
+  /** mix: a candidate whose on-policy accuracy is below this gets no weight (nor does a harmful one). @default 0.5 */
   readonly accuracyFloor?: number;
   /** @default 'normalized' (mix requires it) */
   readonly output?: 'normalized' | 'raw';
@@ -73,15 +96,34 @@ export interface RouterOptions {
   readonly seed?: number;
   /** Fixed calibrations by model id (e.g. from report.json); other models calibrate on their first scored batch. */
   readonly calibrations?: Readonly<Record<string, Calibration>>;
-  /** Half-life, in steps, of the exponentially weighted online estimates. @default 10 */
+  /** Half-life, in steps, of the exponentially weighted online estimates. @default 5 */
   readonly halfLife?: number;
-  /** Teacher score weights. @default { variance: 0.5, accuracy: 0.5 } */
+  /**
+   * A model not measured for more than this many steps has stale estimates: it cannot be switched to or weighted,
+   * and when it is measured again its old estimates are dropped first. @default 20
+   */
+  readonly staleAfter?: number;
+  /**
+   * What ranks teachers (select, the bandit payoff, the mix weights): `auto` is `alignment` with a reference, the
+   * induced `variance` without one; `paper` is weights.variance x variance + weights.accuracy x accuracy.
+   * @default 'auto'
+   */
+  readonly teacherScore?: TeacherScoreKind;
+  /** Weights of the `paper` teacher score. @default { variance: 0.5, accuracy: 0.5 } */
   readonly weights?: TeacherWeights;
+  /** When the online evidence marks a candidate harmful (never routed to, weighted or pulled). */
+  readonly harm?: HarmOptions;
+  /** Hacking detection on the active teacher (select). */
+  readonly degradation?: DegradationOptions;
   readonly mix?: MixOptions;
   readonly rescue?: RescueOptions;
   readonly bandit?: BanditOptions;
   readonly circuit?: CircuitOptions;
-  /** Id of the first active teacher. @default the first candidate */
+  /**
+   * Id of the first teacher (e.g. a report.json's `selected`). Without it the router chooses the first teacher on
+   * the first batch, which every candidate (and the reference) scores in full before any reward is returned.
+   * @default chosen on the first batch
+   */
   readonly initial?: string;
   /** Milliseconds since some epoch; used by circuit cool-downs and durations. @default Date.now */
   readonly clock?: () => number;
@@ -151,9 +193,24 @@ export interface ModelState {
   variance: number | null;
   /** Exponentially weighted on-policy accuracy against the reference (null without one). */
   accuracy: number | null;
+  /** Exponentially weighted covariance of its normalized rewards with the reference's (null without one). */
+  alignment: number | null;
+  /** The teacher score of `RouterState.teacherScoreKind`. */
   teacherScore: number | null;
   varianceStdError: number | null;
   accuracyStdError: number | null;
+  alignmentStdError: number | null;
+  teacherScoreStdError: number | null;
+  /** The online evidence says it teaches against the reference: it is never routed to, weighted or pulled. */
+  harmful: boolean;
+  /** Why it is harmful (absent when it is not). */
+  harmReason?: HarmReason;
+  /** Not measured for more than `staleAfter` steps: not trusted until measured again. */
+  stale: boolean;
+  /** The last step on which it scored groups (null: never). */
+  lastMeasured: number | null;
+  /** It lost its place as teacher to hacking (`teacher-degraded`) and has not recovered since. */
+  degraded: boolean;
   /** score() calls made to the model. */
   calls: number;
   /** Completions it was asked to score. */
@@ -173,18 +230,43 @@ export interface ReferenceState {
   calls: number;
   failures: number;
   healthy: boolean;
+  /** The reference's scale (alignment is measured on its normalized rewards); null before it scored. */
+  calibration: { mean: number; std: number } | null;
 }
 
 export interface RouterState {
   strategy: Strategy;
   step: number;
+  /** The teacher that scores the next step (null for mix). Before the first step: `initial`, or the first candidate. */
   active: string | null;
+  /** False until the first teacher is chosen (on the first batch, unless `initial` was given). */
+  teacherChosen: boolean;
+  /** What `teacherScore` measures (`auto` resolved). */
+  teacherScoreKind: ResolvedTeacherScoreKind;
   models: ModelState[];
   reference?: ReferenceState;
 }
 
+/** The numbers behind a `teacher-degraded` event: each measure when the teacher took charge and now. */
+export interface DegradationReport {
+  readonly step: number;
+  readonly model: string;
+  /** The step it took charge (its baseline was measured then). */
+  readonly since: number;
+  readonly variance: { readonly from: number; readonly to: number };
+  readonly accuracy?: { readonly from: number; readonly to: number };
+  readonly alignment?: { readonly from: number; readonly to: number };
+  /** The teacher that replaces it, or null when no candidate can. */
+  readonly replacement: string | null;
+  readonly reason: string;
+}
+
 export interface RouterEvents {
+  /** The first teacher was chosen on the first batch (`scores`: every candidate's teacher score on it). */
+  'teacher-choose': (event: { step: number; teacher: string; scores: Record<string, number | null>; reason: string }) => void;
   'teacher-switch': (event: { step: number; from: string; to: string; reason: string }) => void;
+  /** The active teacher's accuracy or alignment fell while its variance rose (it is being hacked); it loses its place. */
+  'teacher-degraded': (event: DegradationReport) => void;
   'weights-update': (event: { step: number; weights: Record<string, number> }) => void;
   'landscape-flat': (event: { step: number; model: string; flatShare: number; threshold: number }) => void;
   'probe-complete': (event: { step: number; groups: number; models: string[] }) => void;

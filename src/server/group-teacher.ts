@@ -41,7 +41,11 @@ export type PinnedTeacher =
  * without a calibration (pass `calibrations`, e.g. from report.json) or a mix without weights.
  */
 export function pinTeacher(state: RouterState): PinnedTeacher | null {
-  const byScore = [...state.models].sort((a, b) => (b.teacherScore ?? -Infinity) - (a.teacherScore ?? -Infinity));
+  // Until the router has chosen its first teacher (on its first batch, unless `initial` or `--calibration` named
+  // one), no teacher can be pinned: the first groups wait for that step, so no reward comes from a placeholder.
+  if (state.teacherChosen === false) return null;
+  // A harmful candidate (it teaches against the reference) never scores a sample, not even as a fallback.
+  const byScore = state.models.filter((model) => model.harmful !== true).sort((a, b) => (b.teacherScore ?? -Infinity) - (a.teacherScore ?? -Infinity));
   if (state.strategy === 'mix') {
     const weighted = state.models.filter((model) => (model.weight ?? 0) > 0);
     if (state.step === 0 || weighted.length === 0) return null;
@@ -52,7 +56,7 @@ export function pinTeacher(state: RouterState): PinnedTeacher | null {
       step: state.step,
     };
   }
-  const active = state.models.find((model) => model.id === state.active);
+  const active = byScore.find((model) => model.id === state.active);
   // A teacher whose circuit is open would fail every sample: the best healthy candidate stands in, as the router's
   // failover would pick it.
   const teacher = active && active.healthy ? active : (byScore.find((model) => model.healthy && model.calibration !== null) ?? byScore.find((model) => model.healthy) ?? active);

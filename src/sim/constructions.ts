@@ -170,3 +170,42 @@ export function theorem3Setting(options: TheoremSettingOptions = {}): Theorem3Se
     policyOnTop: policyFavouring(ranks, (k) => k >= half, escapeMass),
   };
 }
+
+export interface RelaySetting {
+  readonly prompts: number;
+  readonly outputs: number;
+  /** Gold = rank / (n - 1). */
+  readonly gold: TabularReward;
+  /** Follows gold on the bottom half and gives the whole top half the top reward (a plateau: it ties the top half). */
+  readonly climber: TabularReward;
+  /** Follows gold on the top half and gives the whole bottom half the top half's mean reward (flat there). */
+  readonly finisher: TabularReward;
+  /** Mass on the bottom half of the outputs. */
+  readonly policy: TabularPolicy;
+}
+
+/**
+ * Theorem 3 within one run: which RM teaches best depends on the policy, and training moves the policy. From a
+ * policy on the bottom half, the climber induces the variance (it follows gold there) and lifts the policy onto
+ * its top-half plateau, where it is flat; there the finisher, flat on the bottom half (at the level of the top
+ * half's mean, so it barely pulls the policy up) but graded on the top half, induces the variance. The climber
+ * alone stalls on the plateau (gold about 0.77); the finisher alone moves only the policy's small top-half mass at
+ * first; a teacher that changes at the right time beats both.
+ */
+export function relaySetting(options: TheoremSettingOptions = {}): RelaySetting {
+  const { prompts, outputs, escapeMass, flatness } = checkSetting(options);
+  const ranks = randomRanks(prompts, outputs, options.seed ?? 1);
+  const half = outputs / 2;
+  const top = outputs - 1;
+  return {
+    prompts,
+    outputs,
+    gold: (x, y) => ranks[x][y] / top,
+    climber: (x, y) => (ranks[x][y] < half ? ranks[x][y] / top : 1),
+    finisher: (x, y) => {
+      const k = ranks[x][y];
+      return k < half ? (half + top) / 2 / top + flatness * k : k / top;
+    },
+    policy: policyFavouring(ranks, (k) => k < half, escapeMass),
+  };
+}

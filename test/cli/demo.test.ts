@@ -30,9 +30,13 @@ describe('reward-router demo (what `npm start` runs)', () => {
       expect(steps(label)).not.toBeNull();
       expect(steps(label)!).toBeLessThan(flatSteps);
     }
-    expect(demo.timeline[0].active).toBe('vader-flat');
-    expect(demo.switches.length).toBeGreaterThan(0);
-    expect(demo.switches[0].from).toBe('vader-flat');
+    // The default router chooses its first teacher on the first batch, never the accurate-but-flat RM, and never
+    // routes to it afterwards.
+    expect(demo.first.teacher).not.toBe('vader-flat');
+    expect(demo.first.reason).toMatch(/^Chose `[a-z-]+` as the first teacher on the first batch/);
+    expect(demo.timeline[0].active).toBe(demo.first.teacher);
+    expect(demo.timeline.every((entry: { active: string }) => entry.active !== 'vader-flat')).toBe(true);
+    expect(result.stdout).toContain(`chose \`${demo.first.teacher}\` on the first batch`);
 
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/data-plot="reward-curves"/);

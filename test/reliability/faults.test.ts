@@ -30,6 +30,8 @@ async function setup(options: { retries?: number; timeoutMs?: number; cooldownMs
   const clock = { now: 1_000_000 };
   const router = createRouter({
     candidates: backends.models,
+    // These tests fail the first candidate on purpose: it is the teacher from the start, as `initial` makes it.
+    initial: 'openrlhf',
     strategy: 'select',
     probeShare: options.probeShare ?? 0,
     minProbeGroups: options.probeShare ? 1 : 0,

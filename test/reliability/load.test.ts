@@ -40,6 +40,8 @@ describe('load', () => {
     backends = await startBackends({ retries: 1, timeoutMs: 300, sleep: async () => undefined });
     router = createRouter({
       candidates: backends.models,
+      // The faulty RM is the first candidate, the teacher from the start.
+      initial: backends.models[0].id,
       calibrations: CALIBRATIONS,
       probeShare: 0.25,
       minProbeGroups: 1,

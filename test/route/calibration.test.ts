@@ -28,7 +28,7 @@ describe('calibration', () => {
   it("uses every reward of a model's first batch, probing candidates included, and keeps it fixed", async () => {
     const teacher = functionModel('teacher', ({ completion }) => 3 * field(completion, 'v') + 1);
     const other = functionModel('other', ({ completion }) => -(field(completion, 'v') ** 2));
-    const router = createRouter({ candidates: [teacher, other], probeShare: 0.25, minProbeGroups: 1 });
+    const router = createRouter({ candidates: [teacher, other], probeShare: 0.25, minProbeGroups: 1, initial: 'teacher' });
     const first = await router.score(groups(1, BATCH_1));
 
     const raw = BATCH_1.flat();

@@ -70,16 +70,24 @@ describe('events and decisions of a step', () => {
     });
     const seen: string[] = [];
     router.on('probe-complete', ({ step, groups, models }) => seen.push(`probe ${step} ${groups} ${models.join(',')}`));
+    router.on('teacher-choose', ({ step, teacher, scores }) => seen.push(`choose ${step} ${teacher} ${Object.keys(scores).join(',')}`));
     router.on('step-complete', ({ step, state, decision, durationMs }) => {
       seen.push(`step ${step} ${state.step} ${decision.step} ${durationMs > 0}`);
     });
     const groups: RouterGroup[] = Array.from({ length: 4 }, (_, g) => ({ prompt_id: `g${g}`, prompt: 'p', completions: ['v=1', `v=${g + 2}`, 'v=-1'] }));
+    expect(router.state()).toMatchObject({ step: 0, active: 'a', teacherChosen: false, teacherScoreKind: 'alignment' });
     const result = await router.score(groups);
-    expect(seen).toEqual(['probe 1 2 a,b,gold', 'step 1 1 1 true']);
+    // The first batch: every candidate and the reference score all of it; `b` is `a` doubled, so after calibration
+    // the two tie and candidate order decides.
+    expect(seen).toEqual(['probe 1 2 a,b,gold', 'choose 1 a a,b', 'step 1 1 1 true']);
     expect(result.decision).toMatchObject({ step: 1, strategy: 'select', active: 'a', probedGroups: 2, failovers: [], probeFailures: [] });
-    expect(result.decision.reason).toMatch(/^Kept `a` \(score [0-9.]+\): /);
+    expect(result.decision.reason).toMatch(/^Chose `a` as the first teacher on the first batch \(4 groups every candidate and the reference scored\): alignment [0-9.]+ vs `b` [0-9.]+\.$/);
     expect(result.groups.filter((group) => group.probed)).toHaveLength(2);
-    expect(router.state()).toMatchObject({ strategy: 'select', step: 1, active: 'a', reference: { id: 'gold', calls: 1, failures: 0, healthy: true } });
+    expect(router.state()).toMatchObject({ strategy: 'select', step: 1, active: 'a', teacherChosen: true, reference: { id: 'gold', calls: 1, failures: 0, healthy: true } });
+
+    const second = await router.score(groups.map((group) => ({ ...group, prompt_id: `${group.prompt_id}-2` })));
+    expect(second.decision.reason).toMatch(/^Kept `a` \(score [0-9.]+\): /);
+    expect(seen.slice(3)).toEqual(['probe 2 2 a,b,gold', 'step 2 2 2 true']);
   });
 
   it('rejects malformed groups with the field named, and serializes concurrent steps', async () => {

@@ -31,7 +31,7 @@ describe('failover', () => {
   it('skips a failing active teacher for the batch: the next candidate scores it, with an event', async () => {
     const first = flaky('first', { failing: true });
     const second = functionModel('second', (request) => 10 * value(request));
-    const router = createRouter({ candidates: [first, second], probeShare: 0, calibrations: { second: { mean: 20, std: 5 } } });
+    const router = createRouter({ candidates: [first, second], probeShare: 0, calibrations: { second: { mean: 20, std: 5 } }, initial: 'first' });
     const events: Array<{ from: string; to: string | null; error: unknown }> = [];
     router.on('model-failover', ({ from, to, error }) => events.push({ from, to, error }));
     const result = await router.score(groups(1));
@@ -119,6 +119,7 @@ describe('failover', () => {
     const first = flaky('first', toggle);
     const router = createRouter({
       candidates: [first, functionModel('second', value)],
+      initial: 'first',
       probeShare: 0.4,
       circuit: { failureThreshold: 2, cooldownMs: 5_000 },
       clock: () => now,

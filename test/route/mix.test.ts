@@ -27,6 +27,7 @@ describe('mix', () => {
     const scales = { sharp: 1, medium: 2, blunt: 4 };
     const router = createRouter({
       strategy: 'mix',
+      mix: { temperature: 0.02, maxWeight: 0.9 },
       candidates: [functionModel('blunt', value), functionModel('sharp', value), functionModel('medium', value)],
       calibrations: { sharp: { mean: 0, std: 1 }, medium: { mean: 0, std: 2 }, blunt: { mean: 0, std: 4 } },
     });
@@ -41,10 +42,11 @@ describe('mix', () => {
         return [id, variances.reduce((a, b) => a + b, 0) / variances.length];
       }),
     );
-    const exponentials = Object.fromEntries(Object.entries(scores).map(([id, s]) => [id, Math.exp((s - scores.sharp) / 0.1)]));
+    // The temperature is relative to the largest score's magnitude (sharp's).
+    const exponentials = Object.fromEntries(Object.entries(scores).map(([id, s]) => [id, Math.exp((s - scores.sharp) / (0.02 * scores.sharp))]));
     const total = Object.values(exponentials).reduce((a, b) => a + b, 0);
     const softmax = Object.fromEntries(Object.entries(exponentials).map(([id, e]) => [id, e / total]));
-    // sharp's softmax weight is about 1, over the default cap 0.9: it keeps 0.9, the others share 0.1 in proportion.
+    // sharp's softmax weight is about 1, over the cap 0.9: it keeps 0.9, the others share 0.1 in proportion.
     const rest = softmax.medium + softmax.blunt;
     const expected = { sharp: 0.9, medium: (0.1 * softmax.medium) / rest, blunt: (0.1 * softmax.blunt) / rest };
 
@@ -90,14 +92,19 @@ describe('mix', () => {
   });
 
   it('smooths toward the new target and caps (formula checked by hand)', () => {
-    // Two candidates: softmax at temperature 1 of scores (0, ln 3) is (0.25, 0.75).
-    const target = mixWeights({ a: 0, b: Math.log(3) }, null, { temperature: 1, smoothing: 0.5, maxWeight: 1 });
+    // Two candidates with scores (0, ln 3): the temperature is relative to the largest magnitude, ln 3, so at
+    // temperature 1 / ln 3 the softmax divides by exactly 1 and gives (0.25, 0.75).
+    const temperature = 1 / Math.log(3);
+    const target = mixWeights({ a: 0, b: Math.log(3) }, null, { temperature, smoothing: 0.5, maxWeight: 1 });
     expectClose(target.a, 0.25);
     expectClose(target.b, 0.75);
-    const smoothed = mixWeights({ a: 0, b: Math.log(3) }, { a: 1, b: 0 }, { temperature: 1, smoothing: 0.5, maxWeight: 1 });
+    // Scaling every score scales the temperature with it: the weights do not depend on the scores' units.
+    const scaled = mixWeights({ a: 0, b: 100 * Math.log(3) }, null, { temperature, smoothing: 0.5, maxWeight: 1 });
+    expectClose(scaled.a, 0.25);
+    const smoothed = mixWeights({ a: 0, b: Math.log(3) }, { a: 1, b: 0 }, { temperature, smoothing: 0.5, maxWeight: 1 });
     expectClose(smoothed.a, 0.5 * 1 + 0.5 * 0.25);
     expectClose(smoothed.b, 0.5 * 0 + 0.5 * 0.75);
-    const capped = mixWeights({ a: 0, b: Math.log(3) }, null, { temperature: 1, smoothing: 0, maxWeight: 0.6 });
+    const capped = mixWeights({ a: 0, b: Math.log(3) }, null, { temperature, smoothing: 0, maxWeight: 0.6 });
     expectClose(capped.b, 0.6);
     expectClose(capped.a, 0.4);
     // A cap that cannot sum to 1 gives uniform weights; excess goes to the uncapped in proportion.

@@ -50,7 +50,14 @@ describe('validateRouterOptions', () => {
     [{ circuit: { failureThreshold: 0 } }, 'Expected `circuit.failureThreshold` to be an integer from 1 and up, got `0`'],
     [{ weights: { variance: -1, accuracy: 1 } }, 'Expected `weights.variance` to be a non-negative number, got `-1`'],
     [{ strategy: 'mix', output: 'raw' }, 'Expected `output` to be `normalized` with strategy `mix` (a weighted sum of raw rewards on different scales means nothing), got `raw`'],
-    [{ calibrations: { a: { mean: 0, std: 0 } } }, 'Expected `calibrations.a` to be `{mean, std}` with a finite mean and a positive std, got `{"mean":0,"std":0}`'],
+    [{ calibrations: { a: { mean: 0, std: -1 } } }, 'Expected `calibrations.a` to be `{mean, std}` with a finite mean and a non-negative std, got `{"mean":0,"std":-1}`'],
+    [{ teacherScore: 'loudness' }, 'Expected `teacherScore` to be one of `auto`, `alignment`, `paper`, `variance`, `accuracy`, got `loudness`'],
+    [{ teacherScore: 'alignment' }, 'Expected a `reference` with `teacherScore` `alignment` (it is measured against the reference), got none; use `auto` to rank by induced variance without one'],
+    [{ staleAfter: 0 }, 'Expected `staleAfter` to be an integer from 1 and up, got `0`'],
+    [{ harm: { standardErrors: -1 } }, 'Expected `harm.standardErrors` to be a non-negative number, got `-1`'],
+    [{ harm: { minGroups: 0.5 } }, 'Expected `harm.minGroups` to be an integer from 1 and up, got `0.5`'],
+    [{ degradation: { enabled: 'yes' } }, 'Expected `degradation.enabled` to be a boolean, got `yes`'],
+    [{ degradation: { accuracyDrop: 2 } }, 'Expected `degradation.accuracyDrop` to be a number between 0 and 1, got `2`'],
     [{ calibrations: { z: { mean: 0, std: 1 } } }, 'Unknown model `z` in `calibrations`; expected one of `a`, `b`'],
   ])('rejects %j', (extra, message) => {
     expect(messageOf({ candidates: [a, b], ...extra })).toBe(message);
@@ -58,7 +65,7 @@ describe('validateRouterOptions', () => {
 
   it('rejects unknown keys, suggesting the option meant', () => {
     expect(messageOf({ candidates: [a], probshare: 0.2 })).toBe(
-      'Unknown router option `probshare`; expected one of `candidates`, `reference`, `strategy`, `probeShare`, `minProbeGroups`, `margin`, `patience`, `minDwell`, `leadStandardErrors`, `flatThreshold`, `flatShareAlert`, `accuracyFloor`, `output`, `seed`, `calibrations`, `halfLife`, `weights`, `mix`, `rescue`, `bandit`, `circuit`, `initial`, `clock` (did you mean `probeShare`?)',
+      'Unknown router option `probshare`; expected one of `candidates`, `reference`, `strategy`, `probeShare`, `minProbeGroups`, `margin`, `patience`, `minDwell`, `leadStandardErrors`, `flatThreshold`, `flatShareAlert`, `accuracyFloor`, `output`, `seed`, `calibrations`, `halfLife`, `staleAfter`, `teacherScore`, `weights`, `harm`, `degradation`, `mix`, `rescue`, `bandit`, `circuit`, `initial`, `clock` (did you mean `probeShare`?)',
     );
     expect(messageOf({ candidates: [a], mix: { temprature: 1 } })).toBe(
       'Unknown router option `mix.temprature`; expected one of `mix.temperature`, `mix.smoothing`, `mix.maxWeight` (did you mean `mix.temperature`?)',
@@ -75,6 +82,14 @@ describe('validateRouterOptions', () => {
     );
     expect(messageOf({ candidates: [a, a] })).toBe('Expected candidate ids to be unique, got `a` twice');
     expect(messageOf({ candidates: [a, b], reference: a })).toBe('Expected `reference` to have an id that no candidate has, got `a`');
+  });
+
+  it('accepts a calibration with std 0 (a model constant on its calibration set, as report.json records it)', async () => {
+    const router = createRouter({ candidates: [a, b], calibrations: { a: { mean: 1, std: 0 } }, initial: 'a', probeShare: 0 });
+    const result = await router.score([{ prompt_id: 'p', prompt: 'x', completions: ['u', 'v'] }]);
+    expect(result.groups[0].rewards).toEqual([0, 0]);
+    expect(result.groups[0].flat).toBe(true);
+    expect(router.state().models[0].calibration).toEqual({ mean: 1, std: 0 });
   });
 
   it('createRouter validates too', () => {

@@ -31,7 +31,7 @@ const calibrations = { teacher: { mean: 1, std: 2 }, second: { mean: 0, std: 4 }
 describe('rescue', () => {
   it('rescores exactly the flat groups, each by the first candidate under which it is not flat', async () => {
     const { teacher, second, third } = candidates();
-    const router = createRouter({ strategy: 'rescue', probeShare: 0, candidates: [teacher, second, third], calibrations });
+    const router = createRouter({ strategy: 'rescue', probeShare: 0, candidates: [teacher, second, third], calibrations, initial: 'teacher' });
     const result = await router.score(groups());
     const sourceOf = Object.fromEntries(result.groups.map((group) => [group.prompt_id, (group.source as { model: string }).model]));
     expect(sourceOf).toEqual({
@@ -59,7 +59,7 @@ describe('rescue', () => {
 
   it("in 'drop' mode marks the flat groups, keeps the teacher's rewards and calls no one else", async () => {
     const { teacher, second, third } = candidates();
-    const router = createRouter({ strategy: 'rescue', rescue: { mode: 'drop' }, probeShare: 0, flatShareAlert: 0.25, candidates: [teacher, second, third], calibrations });
+    const router = createRouter({ strategy: 'rescue', rescue: { mode: 'drop' }, probeShare: 0, flatShareAlert: 0.25, candidates: [teacher, second, third], calibrations, initial: 'teacher' });
     const alerts: Array<{ model: string; flatShare: number }> = [];
     router.on('landscape-flat', ({ model, flatShare }) => alerts.push({ model, flatShare }));
     const result = await router.score(groups());
@@ -77,7 +77,7 @@ describe('rescue', () => {
     const broken = functionModel('broken', () => {
       throw new Error('backend down');
     });
-    const router = createRouter({ strategy: 'rescue', probeShare: 0, candidates: [teacher, broken], calibrations: { teacher: calibrations.teacher } });
+    const router = createRouter({ strategy: 'rescue', probeShare: 0, candidates: [teacher, broken], calibrations: { teacher: calibrations.teacher }, initial: 'teacher' });
     const failovers: string[] = [];
     router.on('model-failover', ({ from, to }) => failovers.push(`${from}->${to}`));
     const result = await router.score(groups());

@@ -77,6 +77,35 @@ describe('snapshot and restore', () => {
     expect(first.probed.every((ids) => ids.length === 3)).toBe(true);
   });
 
+  it('restores a version-1 snapshot (before alignment and paired comparisons): what it lacks starts empty', async () => {
+    const original = createRouter(options('select'));
+    const random = createRandom(8);
+    for (let step = 1; step <= 6; step++) await original.score(policyGroups(step, random));
+    const saved = original.snapshot();
+    // The version-1 shape: no first-teacher flag, paired comparisons, hacking baseline, alignment or agreement,
+    // and only the reference's counters.
+    const models = Object.fromEntries(
+      Object.entries(saved.models).map(([id, model]) => {
+        const { alignment, agreement, lastMeasured, ...rest } = model;
+        void alignment;
+        void agreement;
+        void lastMeasured;
+        return [id, rest];
+      }),
+    );
+    const { calls, requests, failures, circuit } = saved.reference!;
+    const v1 = { ...saved, version: 1, models, reference: { calls, requests, failures, circuit } } as Record<string, unknown>;
+    for (const key of ['chosen', 'paired', 'baseline', 'degraded']) delete v1[key];
+    const restored = createRouter(options('select'));
+    restored.restore(v1 as never);
+    const state = restored.state();
+    expect(state).toMatchObject({ step: 6, active: saved.active, teacherChosen: true });
+    expect(state.models.map((model) => model.variance)).toEqual(original.state().models.map((model) => model.variance));
+    expect(state.models.every((model) => model.alignment === null && model.lastMeasured === 6)).toBe(true);
+    const next = await restored.score(policyGroups(7, random));
+    expect(next.step).toBe(7);
+  });
+
   it('refuses a snapshot from another setup, saying what differs', () => {
     const router = createRouter(options('select'));
     const saved = router.snapshot();
@@ -84,7 +113,7 @@ describe('snapshot and restore', () => {
     expect(() => mixRouter.restore(saved)).toThrow(new InvalidArgumentError('snapshot', 'Expected a snapshot of a `mix` router, got one of a `select` router'));
     const fewer = createRouter({ ...options('select'), candidates: options('select').candidates.slice(0, 2) });
     expect(() => fewer.restore(saved)).toThrow('Expected a snapshot of candidates `a`, `b`, got one of `a`, `ab`, `b`');
-    expect(() => router.restore({ ...saved, version: 2 } as never)).toThrow('Expected snapshot `version` to be `1`, got `2`');
+    expect(() => router.restore({ ...saved, version: 3 } as never)).toThrow('Expected snapshot `version` to be `2` (or `1`), got `3`');
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The select strategy's hysteresis: a collapse is followed within the patience window (exact step bounds), and
- * noise alone never switches.
+ * noise alone rarely switches (never under a strict rule).
  */
 import { describe, expect, it } from 'vitest';
 import { createRouter, type RouterGroup, type RouterOptions } from '../../src/route/index.js';
@@ -20,6 +20,7 @@ function collapseGroups(step: number, collapsed: boolean): RouterGroup[] {
 
 async function runCollapse(options: Partial<RouterOptions>, collapseAt: number, steps: number) {
   const router = createRouter({
+    initial: 'A',
     candidates: [functionModel('A', ({ completion }) => field(completion, 'a')), functionModel('B', ({ completion }) => field(completion, 'b'))],
     ...options,
   });
@@ -82,7 +83,7 @@ describe('noise alone', () => {
     }));
   }
 
-  // Both RMs get their true scale (value ~ N(0, 1) plus noise of std 0.5): this test is about noise in the online
+  // Both RMs get their true scale (value ~ N(0, 1) plus noise of std 0.5): these tests are about noise in the online
   // estimates. (Scales calibrated on one batch each differ by a few percent at random, which is a real difference
   // in normalized variance: see docs/router.md, "Calibration".)
   const scale = { mean: 0, std: Math.sqrt(1 + 0.5 ** 2) };
@@ -101,13 +102,19 @@ describe('noise alone', () => {
     return switches;
   }
 
-  it('never switches between two statistically identical RMs over 300 steps (default hysteresis)', async () => {
-    // Seeds 3 and 6 did switch once with 2 standard errors instead of the default 3 (the lead's largest z over a
-    // run of 300 steps reaches about 2.2), so they stand for the hard cases.
-    for (const seed of [3, 6, 12]) expect(await countSwitches({}, 300, seed)).toBe(0);
+  it('between two statistically identical RMs: the default rule switches rarely, a strict one never, none often', async () => {
+    // Measured over seeds 3, 6 and 12: 7, 3 and 7 needless switches in 300 steps with the defaults (a 1.5-standard-
+    // error paired lead, patience 1: the sweep in docs/results.md trades these for speed, and between truly equal
+    // teachers they cost nothing); none with 3 standard errors and patience 3; over 40 with no rule at all.
+    for (const seed of [3, 6, 12]) {
+      const defaults = await countSwitches({}, 300, seed);
+      expect(defaults).toBeGreaterThan(0);
+      expect(defaults).toBeLessThanOrEqual(10);
+      expect(await countSwitches({ leadStandardErrors: 3, patience: 3 }, 300, seed)).toBe(0);
+    }
   });
 
-  it('would switch without hysteresis (the test above can fail)', async () => {
-    expect(await countSwitches({ margin: 0, patience: 1, minDwell: 0, leadStandardErrors: 0 }, 300)).toBeGreaterThan(5);
+  it('would switch at every turn of the noise without a rule (the test above can fail)', async () => {
+    expect(await countSwitches({ margin: 0, patience: 1, minDwell: 0, leadStandardErrors: 0 }, 300)).toBeGreaterThan(30);
   });
 });

@@ -8,30 +8,28 @@ import { createRandom } from '../../src/stats/random.js';
 import { allOutputsCalibration, sampleGroups, tabularModel } from './testbed.js';
 
 describe('Theorem 2 pair', () => {
-  it('leaves the perfectly accurate but flat RM for the less accurate, high-variance one, and stays there', async () => {
-    const setting = theorem2Setting({ seed: 3 });
-    const accurate = tabularModel('accurate', setting.accurate);
-    const lessAccurate = tabularModel('less-accurate', setting.lessAccurate);
-    const gold = tabularModel('gold', setting.gold);
-    const router = createRouter({
-      candidates: [accurate, lessAccurate],
-      reference: gold,
+  const setting = theorem2Setting({ seed: 3 });
+  const makeRouter = (initial?: string) =>
+    createRouter({
+      candidates: [tabularModel('accurate', setting.accurate), tabularModel('less-accurate', setting.lessAccurate)],
+      reference: tabularModel('gold', setting.gold),
       seed: 1,
+      ...(initial ? { initial } : {}),
       calibrations: {
         accurate: allOutputsCalibration('accurate', setting.accurate, setting.prompts, setting.outputs),
         'less-accurate': allOutputsCalibration('less-accurate', setting.lessAccurate, setting.prompts, setting.outputs),
       },
     });
-    expect(router.state().active).toBe('accurate');
+
+  it('chooses the less accurate, high-variance RM on the first batch, not the perfectly accurate but flat one, and keeps it', async () => {
+    const router = makeRouter();
     const random = createRandom(7);
     const results: RouterResult[] = [];
     for (let step = 1; step <= 20; step++) results.push(await router.score(sampleGroups(setting.policy, random, step)));
-
-    const switches = results.filter((result) => result.decision.switched);
-    expect(switches.map((result) => result.decision.switched)).toEqual([{ from: 'accurate', to: 'less-accurate' }]);
-    // Earliest possible: the default minimum dwell (5 steps) with a patience (3) already met.
-    expect(switches[0].step).toBe(5);
-    expect(results[19].active).toBe('less-accurate');
+    // The first batch is already rewarded by the better teacher.
+    expect(results.map((result) => result.active)).toEqual(Array(20).fill('less-accurate'));
+    expect(results[0].decision.reason).toMatch(/^Chose `less-accurate` as the first teacher on the first batch/);
+    expect(results.some((result) => result.decision.switched)).toBe(false);
 
     const state = router.state();
     const byId = Object.fromEntries(state.models.map((model) => [model.id, model]));
@@ -39,7 +37,21 @@ describe('Theorem 2 pair', () => {
     expect(byId.accurate.accuracy).toBeGreaterThan(0.99);
     expect(byId['less-accurate'].accuracy).toBeLessThan(0.9);
     expect(byId['less-accurate'].variance).toBeGreaterThan(10 * (byId.accurate.variance as number));
-    expect(byId['less-accurate'].teacherScore).toBeGreaterThan(byId.accurate.teacherScore as number);
+    // Alignment (the default teacher score with a reference) ranks them by what they teach, not by accuracy.
+    expect(state.teacherScoreKind).toBe('alignment');
+    expect(byId['less-accurate'].teacherScore).toBeGreaterThan(5 * (byId.accurate.teacherScore as number));
+  });
+
+  it('started on the accurate RM (`initial`), leaves it within the first steps and stays on the better teacher', async () => {
+    const router = makeRouter('accurate');
+    const random = createRandom(7);
+    const results: RouterResult[] = [];
+    for (let step = 1; step <= 20; step++) results.push(await router.score(sampleGroups(setting.policy, random, step)));
+    const switches = results.filter((result) => result.decision.switched);
+    expect(switches.map((result) => result.decision.switched)).toEqual([{ from: 'accurate', to: 'less-accurate' }]);
+    // The defaults (patience 1, no minimum dwell): the first step's probes already show a significant paired lead.
+    expect(switches[0].step).toBeLessThanOrEqual(2);
+    expect(results[19].active).toBe('less-accurate');
   });
 });
 

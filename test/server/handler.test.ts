@@ -52,10 +52,10 @@ describe('POST /v1/score', () => {
   });
 
   it('passes the raw rewards of the active teacher through when the router outputs raw rewards', async () => {
-    const handler = handlerWith({ router: lexiconRouter({ output: 'raw', probeShare: 0 }) });
+    const handler = handlerWith({ router: lexiconRouter({ output: 'raw', probeShare: 0, initial: 'afinn' }) });
     const groups = makeGroups(2, 3);
     const body = (await (await handler.fetch(post('/v1/score', { groups }))).json()) as { groups: Array<{ rewards: number[]; source: { model: string } }> };
-    // The active teacher is the first candidate (afinn); score it directly, independently of the router.
+    // The active teacher is `initial` (afinn); score it directly, independently of the router.
     const afinn = lexiconCandidates()[0];
     for (const [index, group] of groups.entries()) {
       expect(body.groups[index].source).toEqual({ model: 'afinn' });

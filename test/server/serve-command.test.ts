@@ -74,6 +74,50 @@ describe('reward-router serve', () => {
     expect((error as Error).message).toBe(`${config}: router.probeShare: Expected \`probeShare\` to be a number between 0 and 1, got \`1.5\``);
   });
 
+  it('--calibration report.json: starts on the report\'s selected teacher with its calibrations (the config\'s own win)', async () => {
+    const config = await writeConfig({ probeShare: 0.5, seed: 3 });
+    const report = join(await temporaryFolder('reward-router-report-'), 'report.json');
+    const models = [
+      { id: 'afinn', calibration: { mean: 0.5, std: 2 } },
+      { id: 'vader', calibration: { mean: 0.1, std: 0.4 } },
+      { id: 'retired-rm', calibration: { mean: 0, std: 1 } },
+    ];
+    await writeFile(report, JSON.stringify({ version: 1, selected: 'vader', models }));
+    const controller = new AbortController();
+    const lines: string[] = [];
+    let listening!: (url: string) => void;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    const running = serve({ ...defaults(config), calibration: report }, { signal: controller.signal, log: (line) => lines.push(line), onListening: listening });
+    const base = await Promise.race([url, running.then(() => Promise.reject(new Error('serve() ended early')))]);
+    const before = (await (await fetch(`${base}/v1/state`)).json()) as { active: string; teacherChosen: boolean; models: Array<{ id: string; calibration: unknown }> };
+    expect(before).toMatchObject({ active: 'vader', teacherChosen: true });
+    expect(before.models.map((model) => model.calibration)).toEqual([models[0].calibration, models[1].calibration]);
+    // The first batch is rewarded by the report's teacher on the report's scale, as a router given both would.
+    const groups = makeGroups(4, 3, 32);
+    const twin = createRouter({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 3, initial: 'vader', calibrations: { afinn: models[0].calibration, vader: models[1].calibration } });
+    const body = (await (await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify({ groups }) })).json()) as { groups: Array<{ rewards: number[]; source: unknown }> };
+    const expected = await twin.score(groups);
+    expect(body.groups.map((group) => group.rewards)).toEqual(expected.groups.map((group) => group.rewards));
+    expect(body.groups[0].source).toEqual({ model: 'vader' });
+    controller.abort();
+    await running;
+    expect(lines).toContain(`reward-router: ${report}: left out models the config does not have: retired-rm`);
+
+    // The config's own `initial` wins; a report that selected a model the config lacks is refused, naming the field.
+    const pinned = await writeConfig({ initial: 'afinn' });
+    const second = new AbortController();
+    let listening2!: (url: string) => void;
+    const url2 = new Promise<string>((resolve) => (listening2 = resolve));
+    const running2 = serve({ ...defaults(pinned), calibration: report }, { signal: second.signal, log: () => undefined, onListening: listening2 });
+    expect(((await (await fetch(`${await url2}/v1/state`)).json()) as { active: string }).active).toBe('afinn');
+    second.abort();
+    await running2;
+    await writeFile(report, JSON.stringify({ version: 1, selected: 'retired-rm', models }));
+    await expect(serve({ ...defaults(config), calibration: report }, { signal: new AbortController().signal, log: () => undefined })).rejects.toThrow(
+      `${report}: field \`selected\`: the report selected \`retired-rm\`, which is not a candidate of the config (\`afinn\`, \`vader\`)`,
+    );
+  });
+
   it('rejects bad flags as usage errors before loading anything', async () => {
     const config = await writeConfig({});
     const signal = new AbortController().signal;
@@ -103,6 +147,7 @@ describe('reward-router serve', () => {
       '--max-completions': '256',
       '--request-timeout-ms': '30000',
       '--allowed-hosts': undefined,
+      '--calibration': undefined,
     });
   });
 

@@ -22,9 +22,11 @@ describe('testbed plots', () => {
     expect(markItems(svg, 'symbol')).toHaveLength(2 * result.models.length);
   });
 
-  it('router: one gold curve per teacher', async () => {
-    const result = await routerComparison({ strategies: ['select'] });
-    const svg = await renderVegaLiteSvg(experimentPlots(result)[0].spec);
-    expect(markItems(svg, 'line')).toHaveLength(result.teachers.length);
+  it('router: one point per (setting, seed, router) and one Theorem 3 curve per teacher', async () => {
+    const result = await routerComparison({ seeds: [1, 2], strategies: ['select', 'mix'], starts: ['chosen'] });
+    const [ratios, curves] = experimentPlots(result);
+    expect(markItems(await renderVegaLiteSvg(ratios.spec), 'symbol')).toHaveLength(result.runs.reduce((n, run) => n + run.routers.length, 0));
+    const relay = result.runs.find((run) => run.setting === 'theorem3')!;
+    expect(markItems(await renderVegaLiteSvg(curves.spec), 'line')).toHaveLength(Object.keys(relay.singleCurves).length + relay.routers.length);
   });
 });

@@ -71,11 +71,10 @@ function summary(result: DemoResult, report: SelectionReport): string {
   for (const run of result.runs) {
     lines.push(`  ${run.label.padEnd(20)} ${run.stepsToTarget === null ? 'not reached' : String(run.stepsToTarget).padStart(3)}   e.g. "${run.finalExample}"`);
   }
-  const first = result.switches[0];
+  const path = result.timeline.filter((entry, i) => i === 0 || entry.active !== result.timeline[i - 1].active).map((entry) => `${entry.active} (from step ${entry.step})`);
   lines.push(
-    first
-      ? `The router started on \`${result.mostAccurate}\` (perfectly accurate, flat) and switched to \`${first.to}\` at step ${first.step}${result.switches.length > 1 ? ` (${result.switches.length} switches in all)` : ''}.`
-      : `The router stayed on \`${result.timeline[0]?.active ?? 'none'}\`.`,
+    `The router (select, default options) chose \`${result.first?.teacher ?? 'none'}\` on the first batch, not \`${result.mostAccurate}\` (perfectly accurate, flat); teachers: ${path.join(' -> ')}.`,
+    ...result.degraded.map((event) => `  step ${event.step}: ${event.reason}`),
     `Selection report on the initial policy's rollouts: selected \`${selected ?? 'none'}\`${selected ? closeCall : ''}.`,
   );
   return lines.join('\n');
@@ -92,6 +91,7 @@ function demoMarkdown(result: DemoResult): string {
     '|---|---:|---:|---|',
     ...rows,
     '',
+    ...(result.first ? [`- step 1: ${result.first.reason}`] : []),
     ...result.switches.map((event) => `- step ${event.step}: ${event.reason}`),
     '',
   ].join('\n');

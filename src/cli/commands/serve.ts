@@ -13,6 +13,7 @@ import { createRouter, type RouterOptions } from '../../route/index.js';
 import { createServerMetrics } from '../../server/metrics.js';
 import { ServerListenError, startServer } from '../../server/node.js';
 import { InvalidConfigError, RewardRouterError } from '../../spec/errors.js';
+import { readRouterStart } from '../router-start.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ServeCommandOptions {
@@ -30,6 +31,7 @@ export interface ServeCommandOptions {
   readonly requestTimeoutMs?: string;
   /** Comma-separated host names to answer besides addresses, localhost and this machine's name. */
   readonly allowedHosts?: string;
+  readonly calibration?: string;
 }
 
 export interface ServeContext {
@@ -85,10 +87,15 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
   const loaded = await loadModels(options.config);
   try {
     const metrics = createServerMetrics({ cache: loaded.cache });
+    const configured = loaded.router as Partial<RouterOptions>;
+    const start = options.calibration ? await readRouterStart(options.calibration, loaded.candidates.map((model) => model.id), loaded.reference?.id) : null;
+    if (start && start.unknown.length > 0) log(`reward-router: ${options.calibration}: left out models the config does not have: ${start.unknown.join(', ')}`);
     let router;
     try {
       router = createRouter({
-        ...(loaded.router as Partial<RouterOptions>),
+        ...configured,
+        ...(start ? { calibrations: { ...start.calibrations, ...configured.calibrations } } : {}),
+        ...(start?.initial && configured.initial === undefined ? { initial: start.initial } : {}),
         candidates: loaded.candidates.map((model) => metrics.instrumentModel(model)),
         ...(loaded.reference ? { reference: metrics.instrumentModel(loaded.reference) } : {}),
       });
@@ -162,6 +169,7 @@ export function register(program: Command): void {
     .option('--max-completions <n>', 'most completions per group', '256')
     .option('--request-timeout-ms <ms>', 'longest a client may take to send a request (slow clients get 408)', '30000')
     .option('--allowed-hosts <names>', 'comma-separated Host names to answer besides IP addresses, localhost and this machine\'s name (`.example.com`: a domain and its subdomains; `*`: any)')
+    .option('--calibration <report.json>', "start from a report: its models' calibrations and its selected teacher as the first one")
     .action(async (options: ServeCommandOptions) => {
       const controller = new AbortController();
       const stop = () => controller.abort();

@@ -1,7 +1,7 @@
 /**
  * The mix strategy's step: every candidate scores the whole batch, and each group's rewards are the weighted sum of
  * the candidates' normalized rewards, with the weights of mix-weights.ts over the candidates that scored and
- * reach the accuracy floor.
+ * reach the accuracy floor. Harmful candidates get no weight.
  */
 import { AbortedError, AllCandidatesFailedError } from '../../spec/errors.js';
 import { unbiasedVariance } from '../../stats/variance.js';
@@ -9,6 +9,7 @@ import { scoreGroups, type GroupRewards } from '../groups.js';
 import { mixWeights } from '../mix-weights.js';
 import { isFlat, routedGroup } from '../routed-group.js';
 import type { RoutingState } from '../routing-state.js';
+import { bestTeacher, harmOf, scoreOf } from '../standing.js';
 import { recordFailover, type StepContext, type StepOutcome } from '../step-context.js';
 import type { RewardSource, RoutedGroup } from '../types.js';
 
@@ -36,11 +37,17 @@ export async function scoreEveryCandidate(context: StepContext, referenceCall: P
 export function mixRewards(context: StepContext, routing: RoutingState, results: ReadonlyMap<string, GroupRewards>): StepOutcome {
   const { config, candidates, groups, all, probeSet, failovers } = context;
   const scored = candidates.filter((model) => results.has(model.id));
-  const passing = scored.filter((model) => model.accuracy.mean === null || model.accuracy.mean >= config.accuracyFloor);
-  const floorNote = passing.length === 0 ? ` No candidate reached the accuracy floor ${config.accuracyFloor}, so the best teacher alone is used.` : '';
-  const best = [...scored].sort((a, b) => (b.teacherScore(config.weights) ?? -Infinity) - (a.teacherScore(config.weights) ?? -Infinity))[0];
+  const safe = scored.filter((model) => harmOf(context, model) === null);
+  const passing = safe.filter((model) => model.accuracy.mean === null || model.accuracy.mean >= config.accuracyFloor);
+  const best = bestTeacher(context, scored);
+  const floorNote =
+    passing.length === 0
+      ? safe.length === 0
+        ? ` Every candidate that scored is harmful, so the best-scoring one, \`${best.id}\`, is used alone.`
+        : ` No candidate reached the accuracy floor ${config.accuracyFloor}, so the best teacher alone is used.`
+      : '';
   const eligible = passing.length > 0 ? passing : [best];
-  const weights = mixWeights(Object.fromEntries(eligible.map((model) => [model.id, model.teacherScore(config.weights)])), routing.weights, config.mix);
+  const weights = mixWeights(Object.fromEntries(eligible.map((model) => [model.id, scoreOf(context, model)])), routing.weights, config.mix);
   routing.weights = Object.fromEntries(candidates.map((model) => [model.id, weights[model.id] ?? 0]));
   context.events.push(['weights-update', { step: context.step, weights: { ...routing.weights } }]);
   const source: RewardSource = { weights: { ...weights } };
@@ -61,9 +68,11 @@ export function mixRewards(context: StepContext, routing: RoutingState, results:
     routed.push(routedGroup(group.prompt_id, mixed, source, Number.isNaN(variance) ? undefined : flat, false, probeSet.has(index)));
   }
   const listed = eligible.map((model) => `\`${model.id}\` ${weights[model.id].toFixed(3)}`).join(', ');
-  const skipped = scored.length - eligible.length;
-  const floorText = skipped > 0 && passing.length > 0 ? `; ${skipped} below the accuracy floor ${config.accuracyFloor} got no weight` : '';
+  const harmful = scored.length - safe.length;
+  const belowFloor = safe.length - passing.length;
+  const harmText = harmful > 0 && passing.length > 0 ? `; ${harmful} harmful got no weight` : '';
+  const floorText = belowFloor > 0 && passing.length > 0 ? `; ${belowFloor} below the accuracy floor ${config.accuracyFloor} got no weight` : '';
   const failedText = failovers.length > 0 ? `; ${failovers.map((failure) => `\`${failure.model}\``).join(', ')} failed and were left out` : '';
-  const reason = `Mixed ${eligible.length} candidate(s) with weights ${listed} (softmax of teacher scores at temperature ${config.mix.temperature}, smoothing ${config.mix.smoothing}, cap ${config.mix.maxWeight})${floorText}${failedText}.${floorNote}`;
+  const reason = `Mixed ${eligible.length} candidate(s) with weights ${listed} (softmax of ${config.teacherScoreKind} scores at temperature ${config.mix.temperature}, smoothing ${config.mix.smoothing}, cap ${config.mix.maxWeight})${harmText}${floorText}${failedText}.${floorNote}`;
   return { groups: routed, reason, measured, flatCount, flatModel: 'mix' };
 }

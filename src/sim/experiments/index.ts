@@ -1,14 +1,16 @@
 /** The named testbed experiments, each `(options) => Promise<JSON result>`, and their Markdown summaries. */
 import { routerComparison, routerComparisonMarkdown, type RouterComparisonResult } from './router-comparison.js';
+import { routerDemo, routerDemoMarkdown, type RouterDemoResult } from './router-demo.js';
+import { routerSweep, routerSweepMarkdown, type RouterSweepResult } from './router-sweep.js';
 import { sentiment, sentimentMarkdown, type SentimentResult } from './sentiment.js';
 import { table2, table2Markdown, type Table2Result, table2Seeds, table2SeedsMarkdown, type Table2SeedsResult } from './table2.js';
 import { theorem1, theorem1Markdown, type Theorem1Result } from './theorem1.js';
 import { theorem2, theorem2Markdown, type Theorem2Result } from './theorem2.js';
 import { theorem3, theorem3Markdown, type Theorem3Result } from './theorem3.js';
 
-export type ExperimentResult = Theorem1Result | Theorem2Result | Theorem3Result | Table2Result | Table2SeedsResult | SentimentResult | RouterComparisonResult;
+export type ExperimentResult = Theorem1Result | Theorem2Result | Theorem3Result | Table2Result | Table2SeedsResult | SentimentResult | RouterComparisonResult | RouterSweepResult | RouterDemoResult;
 
-export const EXPERIMENT_NAMES = ['theorem1', 'theorem2', 'theorem3', 'table2', 'table2-seeds', 'sentiment', 'router'] as const;
+export const EXPERIMENT_NAMES = ['theorem1', 'theorem2', 'theorem3', 'table2', 'table2-seeds', 'sentiment', 'router', 'router-sweep', 'router-demo'] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
 
 export function isExperimentName(name: string): name is ExperimentName {
@@ -33,6 +35,10 @@ export async function runExperiment(name: ExperimentName, options: { readonly se
       return sentiment(options);
     case 'router':
       return routerComparison(options);
+    case 'router-sweep':
+      return routerSweep(options);
+    case 'router-demo':
+      return routerDemo(options);
   }
 }
 
@@ -52,7 +58,11 @@ export function experimentMarkdown(result: ExperimentResult): string {
       return sentimentMarkdown(result);
     case 'router':
       return routerComparisonMarkdown(result);
+    case 'router-sweep':
+      return routerSweepMarkdown(result);
+    case 'router-demo':
+      return routerDemoMarkdown(result);
   }
 }
 
-export { routerComparison, sentiment, table2, table2Seeds, theorem1, theorem2, theorem3 };
+export { routerComparison, routerDemo, routerSweep, sentiment, table2, table2Seeds, theorem1, theorem2, theorem3 };

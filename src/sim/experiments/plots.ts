@@ -133,25 +133,95 @@ export function experimentPlots(result: ExperimentResult): ExperimentPlot[] {
           },
         } as TopLevelSpec,
       }];
-    case 'router':
+    case 'router': {
+      const ratios = result.runs.flatMap((run) =>
+        run.routers.map((routed) => ({
+          setting: run.setting,
+          router: `${routed.strategy} (${routed.start})`,
+          seed: run.seed,
+          // Not reached within the setting's length: drawn at the setting's length over the best single's steps.
+          ratio: routed.ratio ?? result.settings[run.setting].maxSteps / run.bestSteps,
+          reached: routed.ratio !== null,
+        })),
+      );
+      const plots: ExperimentPlot[] = [{
+        name: 'router-ratios',
+        title: 'Router strategies: steps to the gold gain over the best single RM in hindsight (one point per seed)',
+        spec: {
+          $schema: BASE.$schema,
+          background: 'white',
+          data: { values: ratios },
+          facet: { column: { field: 'setting', type: 'nominal', title: null } },
+          spec: {
+            width: 200,
+            height: 240,
+            layer: [
+              { mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
+              {
+                mark: { type: 'point', filled: true, size: 50, opacity: 0.8 },
+                encoding: {
+                  x: { field: 'router', type: 'nominal', title: null, axis: { labelAngle: -45 } },
+                  y: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, title: 'steps / best single RM (log)' },
+                  color: { field: 'router', type: 'nominal', legend: null },
+                  tooltip: [{ field: 'seed' }, { field: 'ratio', format: '.2f' }],
+                },
+              },
+            ],
+          },
+        } as TopLevelSpec,
+      }];
+      const relay = result.runs.find((run) => run.setting === 'theorem3');
+      if (relay) {
+        const chosen = relay.routers.filter((routed) => routed.start === 'chosen');
+        const horizon = Math.min(relay.singleCurves[relay.best].length - 1, 2 * Math.max(relay.bestSteps, ...chosen.map((r) => r.steps ?? 0)));
+        const curves = [
+          ...Object.entries(relay.singleCurves).map(([id, curve]) => ({ teacher: `${id} alone`, curve })),
+          ...chosen.map((routed) => ({ teacher: `router (${routed.strategy})`, curve: routed.goldCurve })),
+        ];
+        plots.push({
+          name: 'router-theorem3-curves',
+          title: `Theorem 3 within one run (seed ${relay.seed}): gold reward per step; routers stop at the target`,
+          spec: {
+            ...BASE,
+            width: 520,
+            data: {
+              values: curves.flatMap(({ teacher, curve }) => curve.filter((_, step) => step <= horizon).map((gold, step) => ({ teacher, step, gold }))),
+            },
+            layer: [
+              { mark: 'line', encoding: {
+                x: { field: 'step', type: 'quantitative', title: 'step' },
+                y: { field: 'gold', type: 'quantitative', title: 'gold reward', scale: { zero: false } },
+                color: { field: 'teacher', type: 'nominal' },
+              } },
+              { mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { y: { datum: relay.singleCurves[relay.best][0] + relay.gain } } },
+            ],
+          } as TopLevelSpec,
+        });
+      }
+      return plots;
+    }
+    case 'router-sweep':
+      return [];
+    case 'router-demo': {
+      const values = result.runs.flatMap((run) =>
+        Object.entries(run.finalGold).map(([label, gold]) => ({ seed: `seed ${run.seed}`, teacher: label, gold })),
+      );
       return [{
-        name: 'router-gold-curves',
-        title: 'Router strategies against single RMs: gold reward per step (Theorem 2 setting)',
+        name: 'router-demo-final-gold',
+        title: 'Demo: final gold (VADER) of each single RM and each router, per seed',
         spec: {
           ...BASE,
           width: 520,
-          data: {
-            values: result.teachers.flatMap((t) =>
-              t.goldCurve.filter((_, step) => step <= 80).map((gold, step) => ({ teacher: t.teacher, step, gold })),
-            ),
-          },
-          mark: 'line',
+          data: { values },
+          mark: 'bar',
           encoding: {
-            x: { field: 'step', type: 'quantitative', title: 'step' },
-            y: { field: 'gold', type: 'quantitative', title: 'gold reward', scale: { zero: false } },
+            x: { field: 'seed', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+            xOffset: { field: 'teacher' },
+            y: { field: 'gold', type: 'quantitative', title: 'final gold reward' },
             color: { field: 'teacher', type: 'nominal' },
           },
         } as TopLevelSpec,
       }];
+    }
   }
 }
