@@ -41,9 +41,10 @@ export type PinnedTeacher =
  * without a calibration (pass `calibrations`, e.g. from report.json) or a mix without weights.
  */
 export function pinTeacher(state: RouterState): PinnedTeacher | null {
-  // Until the router has chosen its first teacher (on its first batch, unless `initial` or `--calibration` named
-  // one), no teacher can be pinned: the first groups wait for that step, so no reward comes from a placeholder.
-  if (state.teacherChosen === false) return null;
+  // Before the router's first step no model is calibrated (unless calibrations were given) and no teacher can be
+  // pinned: the first groups wait for that step, which also chooses the first teacher. With calibrations given but
+  // no `initial` (`--calibration report.json` sets it to the report's `selected`), the router's first candidate
+  // teaches until that first step has chosen.
   // A harmful candidate (it teaches against the reference) never scores a sample, not even as a fallback.
   const byScore = state.models.filter((model) => model.harmful !== true).sort((a, b) => (b.teacherScore ?? -Infinity) - (a.teacherScore ?? -Infinity));
   if (state.strategy === 'mix') {

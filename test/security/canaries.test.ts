@@ -152,7 +152,7 @@ function config(): ModelConfig {
       },
       { id: 'rm-hf', type: 'huggingface', endpointUrl: `${rmUrl}/hf?api_key=${c.hfQueryKey}`, accessTokenEnv: 'CANARY_HF_TOKEN', retries: 0 },
     ],
-    router: { probeShare: 1, seed: 3 },
+    router: { probeShare: 1, seed: 3, initial: 'rm-openrlhf' }, // pinned: these RMs fail on purpose, and the first-batch choice would need one that does not
   };
 }
 

@@ -95,7 +95,7 @@ describe('reward-router serve', () => {
     // The first batch is rewarded by the report's teacher on the report's scale, as a router given both would.
     const groups = makeGroups(4, 3, 32);
     const twin = createRouter({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 3, initial: 'vader', calibrations: { afinn: models[0].calibration, vader: models[1].calibration } });
-    const body = (await (await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify({ groups }) })).json()) as { groups: Array<{ rewards: number[]; source: unknown }> };
+    const body = (await (await fetch(`${base}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ groups }) })).json()) as { groups: Array<{ rewards: number[]; source: unknown }> };
     const expected = await twin.score(groups);
     expect(body.groups.map((group) => group.rewards)).toEqual(expected.groups.map((group) => group.rewards));
     expect(body.groups[0].source).toEqual({ model: 'vader' });
