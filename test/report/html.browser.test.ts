@@ -1,19 +1,18 @@
 /**
- * The written report.html opened in headless Chromium (Debian's `chromium`, driven by playwright-core): every
+ * The written report.html opened in headless Chromium (found by test/helpers/browser.ts, driven by playwright-core): every
  * plot draws its marks, nothing is requested from anywhere, nothing logs an error. Screenshots are kept under
  * test-artifacts/ for a person to look at.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLOT_NAMES, writeReportHtml } from '../../src/report/html.js';
+import { launchChromium } from '../helpers/browser.js';
 import { temporaryFolder } from '../helpers/files.js';
 import { realisticInput, syntheticRuns, syntheticTimeline, table1Details } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts');
 
 let browser: Browser | undefined;
@@ -22,23 +21,21 @@ const consoleErrors: string[] = [];
 const requests: string[] = [];
 const failedRequests: string[] = [];
 
-/** Fails the test (never skips it) when Debian's chromium is missing. */
+/** Fails the test (never skips it) when no browser could be launched; the launch error says why. */
+let launchError: unknown;
 function requireChromium(): Browser {
-  if (!browser) {
-    throw new Error(`The HTML report's browser test needs Debian's chromium at ${CHROMIUM}; install it with \`apt-get update && apt-get install -y chromium\` (as .ci/run does)`);
-  }
+  if (!browser) throw launchError instanceof Error ? launchError : new Error('The browser did not start');
   return browser;
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
   await mkdir(ARTIFACTS, { recursive: true });
   // Written next to the screenshots, so a person can open the exact page the test looked at.
   reportPath = join(ARTIFACTS, 'report.html');
   await writeReportHtml(reportPath, await realisticInput(await temporaryFolder()));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  browser = await launchChromium().catch((error: unknown) => {
+    launchError = error;
+    return undefined;
   });
 });
 
