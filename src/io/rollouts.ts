@@ -1,5 +1,5 @@
 /**
- * The rollouts reader: DESIGN.md section 3, streamed line by line and validated against the contract. Every error
+ * The rollouts reader (docs/contracts.md), streamed line by line and validated against the contract. Every error
  * names the file, the line and the field, and says what was expected.
  *
  * Two kinds of line are accepted, in the same file or in separate ones:

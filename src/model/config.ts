@@ -1,5 +1,5 @@
 /**
- * The model config (DESIGN.md section 3): reading and validating it.
+ * The model config (docs/contracts.md, "Model config"): reading and validating it.
  *
  *   {"models": [{"id": "afinn", "type": "lexicon", "name": "afinn"}, ...], "reference": "gold",
  *    "router": {...}, "cache": {"maxEntries": 100000, "maxBytes": 67108864}}

@@ -70,7 +70,7 @@ export class TrackedModel {
   }
 
   /**
-   * Calibration from the first scored batch (DESIGN.md section 2): pooled mean and unbiased std of every reward of
+   * Calibration from the first scored batch (docs/concepts.md, "Calibration"): pooled mean and unbiased std of every reward of
    * that batch. A model constant so far keeps accumulating batches until its rewards vary.
    */
   observeBatch(rawRewards: readonly number[]): void {

@@ -1,5 +1,5 @@
 /**
- * The teacher score and ranking (DESIGN.md section 2; docs/concepts.md): by default
+ * The teacher score and ranking (docs/concepts.md): by default
  * 0.5 * normalized variance mean + 0.5 * accuracy, where accuracy is on-policy accuracy, or the mean of on- and
  * off-policy accuracy when both exist; without any accuracy it is the normalized variance mean. It mirrors the
  * paper's "variance & accuracy" measure (Table 2). The reference model is reported but never ranked.

@@ -2,7 +2,7 @@
  * The reward server as a web-standard `Request -> Response` function (like hono's `app.fetch`), so tests call it
  * in process and any runtime adapter can serve it; src/server/node.ts is the node:http one.
  *
- * Endpoints (DESIGN.md section 6, docs/server.md): `POST /get_reward` (OpenRLHF), `POST /v1/score`,
+ * Endpoints (docs/server.md): `POST /get_reward` (OpenRLHF), `POST /v1/score`,
  * `GET /v1/state`, `GET /metrics`, `GET /healthz`. Router steps run one at a time, in arrival order: a step
  * updates the router's estimates, and RLHF steps are sequential anyway.
  */

@@ -1,5 +1,5 @@
 /**
- * The rollouts data contract (DESIGN.md section 3, docs/contracts.md): one *group* per JSONL line — a prompt and
+ * The rollouts data contract (docs/contracts.md): one *group* per JSONL line — a prompt and
  * the n completions the policy sampled for it — with optional per-RM scores and an optional off-policy
  * preference pair. Unknown fields are kept and passed through untouched.
  */

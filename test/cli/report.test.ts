@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 
 describe('reward-router report', () => {
-  it('writes report.json in the DESIGN.md shape and a readable report.md', async () => {
+  it('writes report.json in the docs/contracts.md shape and a readable report.md', async () => {
     const out = join(folder, 'out');
     const result = await runCli(['report', '--rollouts', rollouts, '--reference', 'gold', '--out', out]);
     expect(result.stderr).not.toMatch(/error/);

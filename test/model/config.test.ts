@@ -20,7 +20,7 @@ function errorOf(run: () => unknown): InvalidConfigError {
 const validate = (value: unknown) => validateModelConfig(value, { baseDir: '/configs', file: 'models.json' });
 
 describe('validateModelConfig', () => {
-  it('accepts the DESIGN example and resolves a relative onnx path against the config folder', () => {
+  it('accepts the contracts.md example and resolves a relative onnx path against the config folder', () => {
     const config = validate({
       models: [
         { id: 'bow', type: 'onnx', path: 'models/bow-rm', template: '{prompt}\n{completion}' },

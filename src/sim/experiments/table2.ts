@@ -1,7 +1,7 @@
 /**
  * A Table-2-style correlation table (the paper's Table 2): across at least six RMs, Pearson and Spearman
  * correlations of the proxy reward increase and of the gold reward increase with each RM's initial induced
- * variance, its accuracy (on-policy and off-policy) and the average of variance and accuracy (DESIGN's teacher score,
+ * variance, its accuracy (on-policy and off-policy) and the average of variance and accuracy (the paper's "variance & accuracy" teacher score,
  * 0.5 * variance + 0.5 * accuracy). RLOO on the gold task, one run per RM, increases read at several horizons.
  */
 import { centeredGold, compressedGold, noisyGold, scaledOnHalfOfPrompts } from '../constructions.js';
@@ -166,7 +166,7 @@ export function table2Markdown(result: Table2Result): string {
     '## Table 2: what predicts the reward increase',
     '',
     `${result.models.length} RMs on the gold task (16 prompts x 12 outputs), ${options.optimizer.toUpperCase()} with ${options.samples} samples per prompt, learning rate ${options.learningRate}, seed ${options.seed}. ` +
-      'Variance & accuracy is 0.5 * variance + 0.5 * accuracy (DESIGN\'s teacher score).',
+      'Variance & accuracy is the paper\'s combined measure, 0.5 * variance + 0.5 * accuracy.',
     '',
     modelTable,
     '',
