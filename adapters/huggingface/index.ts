@@ -8,6 +8,7 @@
  */
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
+import { allowedFields } from '../../src/model/config-fields.js';
 import { asConfigError, configReader } from '../../src/model/config-reader.js';
 import { createHuggingFaceClassifier, FUNCTIONS_TO_APPLY } from './classification.js';
 import { createHuggingFaceJudge } from './judge.js';
@@ -17,17 +18,11 @@ export { createHuggingFaceClassifier, FUNCTIONS_TO_APPLY, type HuggingFaceClassi
 export { createHuggingFaceJudge, DEFAULT_JUDGE_PROMPT, parseJudgeScore, renderJudgePrompt, type HuggingFaceJudgeOptions } from './judge.js';
 export type { HuggingFaceOptions } from './options.js';
 
-const COMMON_FIELDS = ['id', 'type', 'mode', 'endpointUrl', 'provider', 'model', 'accessToken', 'accessTokenEnv', 'timeoutMs', 'concurrency', 'retries'];
-const MODE_FIELDS = {
-  classification: ['template', 'label', 'negativeLabel', 'functionToApply'],
-  judge: ['judgePrompt', 'min', 'max', 'maxTokens'],
-} as const;
-
 /** Builds a Hugging Face model from a config entry (see the file comment for the fields). */
 export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext): RewardModel => {
   const read = configReader(config, context);
   const mode = read.oneOf('mode', ['classification', 'judge'] as const) ?? 'classification';
-  read.only([...COMMON_FIELDS, ...MODE_FIELDS[mode]]);
+  read.only(allowedFields(config)!);
   const retries = read.number('retries', { integer: true, min: 0 });
   const common: HuggingFaceOptions = {
     id: config.id,
@@ -41,21 +36,13 @@ export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: Ad
     retry: retries === undefined ? undefined : { retries },
     fetch: context.fetch,
   };
-  return asConfigError(config, context, () =>
+  // Every field is read before anything is built, so one error lists every problem of the entry.
+  const specific =
     mode === 'judge'
-      ? createHuggingFaceJudge({
-          ...common,
-          judgePrompt: read.string('judgePrompt'),
-          min: read.number('min'),
-          max: read.number('max'),
-          maxTokens: read.number('maxTokens', { integer: true, min: 1 }),
-        })
-      : createHuggingFaceClassifier({
-          ...common,
-          template: read.string('template'),
-          label: read.string('label'),
-          negativeLabel: read.string('negativeLabel'),
-          functionToApply: read.oneOf('functionToApply', FUNCTIONS_TO_APPLY),
-        }),
+      ? { judgePrompt: read.string('judgePrompt'), min: read.number('min'), max: read.number('max'), maxTokens: read.number('maxTokens', { integer: true, min: 1 }) }
+      : { template: read.string('template'), label: read.string('label'), negativeLabel: read.string('negativeLabel'), functionToApply: read.oneOf('functionToApply', FUNCTIONS_TO_APPLY) };
+  read.done();
+  return asConfigError(config, context, () =>
+    mode === 'judge' ? createHuggingFaceJudge({ ...common, ...specific }) : createHuggingFaceClassifier({ ...common, ...specific }),
   );
 };
