@@ -27,6 +27,8 @@ export async function isParquetFile(path: string): Promise<boolean> {
     const buffer = Buffer.alloc(4);
     const { bytesRead } = await handle.read(buffer, 0, 4, 0);
     return bytesRead === 4 && buffer.toString('latin1') === MAGIC;
+  } catch {
+    return false; // a folder, say: the JSONL reader says what it is
   } finally {
     await handle.close();
   }

@@ -30,6 +30,13 @@ export interface SwitchDecision {
 
 const show = (value: number | null) => (value === null ? 'unknown' : value.toFixed(3));
 
+/** "3 consecutive steps", and why when it is more than the patience asked for (the switch waited for the dwell). */
+function leadSteps(streak: number, rule: SwitchRule): string {
+  const steps = `${streak} consecutive step${streak === 1 ? '' : 's'}`;
+  if (streak <= rule.patience) return `${steps}, as patience ${rule.patience} requires`;
+  return `${steps} (patience ${rule.patience} was met earlier; the switch waited for the minimum dwell of ${rule.minDwell} steps)`;
+}
+
 /**
  * @param dwell steps the active teacher has been in charge, this one included
  * @param challengers every other candidate, in candidate order (ties go to the earlier one)
@@ -73,7 +80,7 @@ export function decideSwitch(
       return {
         to: to.id,
         streaks: {},
-        reason: `Switched from ${activeText} to \`${to.id}\` (score ${show(to.teacherScore)}): it led by more than the margin ${rule.margin} for ${streaks[to.id]} consecutive steps (patience ${rule.patience}).`,
+        reason: `Switched from ${activeText} to \`${to.id}\` (score ${show(to.teacherScore)}): it led by more than the margin ${rule.margin} for ${leadSteps(streaks[to.id], rule)}.`,
       };
     }
     return {

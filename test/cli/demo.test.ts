@@ -33,6 +33,12 @@ describe('reward-router demo (what `npm start` runs)', () => {
     expect(demo.timeline[0].active).toBe('vader-flat');
     expect(demo.switches.length).toBeGreaterThan(0);
     expect(demo.switches[0].from).toBe('vader-flat');
+    // The switches the summary counts are the changes of teacher the timeline shows, at the same steps.
+    const changes = demo.timeline.filter((point: { active: string }, index: number) => index > 0 && point.active !== demo.timeline[index - 1].active);
+    const counted = /switched to `[^`]+` at step (\d+)(?: \((\d+) switches in all\))?/.exec(result.stdout)!;
+    expect(Number(counted[1])).toBe(changes[0].step);
+    expect(Number(counted[2] ?? 1)).toBe(changes.length);
+    expect(changes.map((point: { active: string }) => point.active)).toEqual(demo.switches.slice(0, changes.length).map((event: { to: string }) => event.to));
 
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/data-plot="reward-curves"/);

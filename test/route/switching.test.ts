@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRouter, type RouterGroup, type RouterOptions } from '../../src/route/index.js';
+import { decideSwitch } from '../../src/route/switching.js';
 import { createRandom, normal } from '../../src/stats/random.js';
 import { field, functionModel } from './function-model.js';
 
@@ -109,5 +110,21 @@ describe('noise alone', () => {
 
   it('would switch without hysteresis (the test above can fail)', async () => {
     expect(await countSwitches({ margin: 0, patience: 1, minDwell: 0, leadStandardErrors: 0 }, 300)).toBeGreaterThan(5);
+  });
+});
+
+describe('switch reasons', () => {
+  const rule = { margin: 0.05, patience: 2, minDwell: 3, leadStandardErrors: 0 };
+  const active = { id: 'flat', teacherScore: 0.5, standardError: 0.01, healthy: true };
+  const challenger = { id: 'steep', teacherScore: 0.9, standardError: 0.01, healthy: true };
+
+  it('say the lead met the patience, or that the switch waited for the minimum dwell when it lasted longer', () => {
+    const onTime = decideSwitch(active, [challenger], { steep: 1 }, 5, rule);
+    expect(onTime.to).toBe('steep');
+    expect(onTime.reason).toBe('Switched from `flat` (score 0.500) to `steep` (score 0.900): it led by more than the margin 0.05 for 2 consecutive steps, as patience 2 requires.');
+    const waited = decideSwitch(active, [challenger], { steep: 2 }, 3, rule);
+    expect(waited.reason).toBe('Switched from `flat` (score 0.500) to `steep` (score 0.900): it led by more than the margin 0.05 for 3 consecutive steps (patience 2 was met earlier; the switch waited for the minimum dwell of 3 steps).');
+    // Before the dwell is served, the reason says what it waits for.
+    expect(decideSwitch(active, [challenger], { steep: 1 }, 2, rule).to).toBeNull();
   });
 });

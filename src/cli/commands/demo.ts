@@ -9,6 +9,7 @@ import { runDemo, DEMO_GOLD, type DemoResult } from '../../demo/demo.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { serializeRollout } from '../../io/rollouts.js';
 import { writeReportJson } from '../../report/json.js';
+import { reportClock, reportProvenance } from '../../report/provenance.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { measureRolloutsDetailed } from '../../select/measure.js';
 import { createProgress } from '../progress.js';
@@ -40,7 +41,11 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<{ res
   const rollouts = join(out, 'initial-rollouts.jsonl');
   await writeFileAtomic(rollouts, result.initialRollouts.map((row) => `${serializeRollout(row)}\n`).join(''));
   const details = await measureRolloutsDetailed(rollouts, { reference: DEMO_GOLD });
-  await writeReportJson(join(out, 'report.json'), details.report);
+  await writeReportJson(
+    join(out, 'report.json'),
+    details.report,
+    reportProvenance({ rollouts: rollouts, preferences: [], groupBy: null, completionsPerGroup: details.completionsPerGroup }, reportClock()),
+  );
   await writeFileAtomic(join(out, 'report.md'), `${renderReportMarkdown(details.report, 'reward-router demo: which sentiment RM teaches best?')}\n${demoMarkdown(result)}`);
   const html = join(out, 'report.html');
   // Loaded here, not at the top: vega costs about half a second that other commands should not pay.
@@ -57,6 +62,16 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<{ res
   return { result, html };
 }
 
+/**
+ * The switches as the timeline shows them. A switch decided on router step s takes effect on the next call, which
+ * is training step s (router steps count from 1, training steps from 0); one decided on the last call never
+ * scores a step, so it is not counted with the ones the timeline plots.
+ */
+export function switchesInRun(result: Pick<DemoResult, 'switches' | 'timeline'>): { shown: DemoResult['switches']; late: DemoResult['switches'] } {
+  const lastStep = result.timeline.at(-1)?.step ?? -1;
+  return { shown: result.switches.filter((event) => event.step <= lastStep), late: result.switches.filter((event) => event.step > lastStep) };
+}
+
 function summary(result: DemoResult, selected: string | null): string {
   const lines = [
     `Gold reward (VADER) starts at ${result.initialGold.toFixed(3)}; target ${result.goldTarget.toFixed(3)} (half-way to the best run's peak).`,
@@ -65,11 +80,13 @@ function summary(result: DemoResult, selected: string | null): string {
   for (const run of result.runs) {
     lines.push(`  ${run.label.padEnd(20)} ${run.stepsToTarget === null ? 'not reached' : String(run.stepsToTarget).padStart(3)}   e.g. "${run.finalExample}"`);
   }
-  const first = result.switches[0];
+  const { shown, late } = switchesInRun(result);
+  const first = shown[0];
+  const after = late.length > 0 ? `; one more switch, to \`${late[0].to}\`, was decided on the last step and scored nothing in this run` : '';
   lines.push(
     first
-      ? `The router started on \`${result.mostAccurate}\` (perfectly accurate, flat) and switched to \`${first.to}\` at step ${first.step}${result.switches.length > 1 ? ` (${result.switches.length} switches in all)` : ''}.`
-      : `The router stayed on \`${result.timeline[0]?.active ?? 'none'}\`.`,
+      ? `The router started on \`${result.mostAccurate}\` (perfectly accurate, flat) and switched to \`${first.to}\` at step ${first.step}${shown.length > 1 ? ` (${shown.length} switches in all)` : ''}${after}.`
+      : `The router stayed on \`${result.timeline[0]?.active ?? 'none'}\`${after}.`,
     `Selection report on the initial policy's rollouts: selected \`${selected ?? 'none'}\`.`,
   );
   return lines.join('\n');
@@ -86,7 +103,8 @@ function demoMarkdown(result: DemoResult): string {
     '|---|---:|---:|---|',
     ...rows,
     '',
-    ...result.switches.map((event) => `- step ${event.step}: ${event.reason}`),
+    ...switchesInRun(result).shown.map((event) => `- step ${event.step}: ${event.reason}`),
+    ...switchesInRun(result).late.map((event) => `- after the last step: ${event.reason}`),
     '',
   ].join('\n');
 }
