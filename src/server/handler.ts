@@ -3,13 +3,14 @@
  * in process and any runtime adapter can serve it; src/server/node.ts is the node:http one.
  *
  * Endpoints (docs/server.md): `POST /get_reward` (OpenRLHF), `POST /v1/score`,
- * `GET /v1/state`, `GET /metrics`, `GET /healthz`. Router steps run one at a time, in arrival order: a step
+ * `GET /v1/state`, `GET /metrics`, `GET /healthz`, and the live dashboard (`GET /dashboard`, `GET /v1/dashboard`). Router steps run one at a time, in arrival order: a step
  * updates the router's estimates, and RLHF steps are sequential anyway.
  */
 import type { ScoreCache } from '../model/cache.js';
 import type { Router, RouterGroup, RouterResult } from '../route/index.js';
 import { InvalidArgumentError } from '../spec/errors.js';
 import { createTokenCheck } from './auth.js';
+import { createDashboard, DASHBOARD_PAGE_PATH } from './dashboard.js';
 import { readJson } from './body.js';
 import { errorResponse, HttpError, jsonResponse } from './http-error.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
@@ -37,8 +38,10 @@ export interface RewardHandlerOptions {
   readonly cache?: ScoreCache;
   /** Called with every failure answered with a 5xx (for logging). @default nothing */
   readonly onError?: (error: unknown, where: { readonly method: string; readonly path: string }) => void;
-  /** Milliseconds, for OpenRLHF group ages. @default Date.now */
+  /** Milliseconds, for OpenRLHF group ages and the dashboard's step times. @default Date.now */
   readonly clock?: () => number;
+  /** Router steps the dashboard keeps for its charts. @default 2000 */
+  readonly dashboardHistory?: number;
 }
 
 export interface RewardHandler {
@@ -71,6 +74,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   const checkToken = options.token === undefined ? undefined : createTokenCheck(options.token);
   const metrics = options.metrics ?? createServerMetrics({ cache: options.cache });
   const stopObserving = metrics.observeRouter(router);
+  const dashboard = createDashboard({ router, metrics, clock: options.clock, historySize: options.dashboardHistory });
 
   // One router step at a time; a failed step does not block the next.
   let chain: Promise<unknown> = Promise.resolve();
@@ -130,6 +134,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
       },
     },
     '/healthz': { GET: () => jsonResponse(200, { status: 'ok' }) },
+    ...dashboard.routes,
   };
 
   let closing = false;
@@ -145,7 +150,8 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
       throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} ${path} is not supported; use ${allowed}`, { headers: { allow: allowed } });
     }
     if (closing) throw new HttpError(503, 'SHUTTING_DOWN', 'The reward server is shutting down; retry against its replacement', { headers: { connection: 'close' } });
-    if (checkToken && path !== '/healthz' && !checkToken(request.headers.get('authorization'))) {
+    // The dashboard page holds no data (its numbers come from /v1/dashboard, which needs the token): a browser can open it.
+    if (checkToken && path !== '/healthz' && path !== DASHBOARD_PAGE_PATH && !checkToken(request.headers.get('authorization'))) {
       throw new HttpError(401, 'UNAUTHORIZED', 'Missing or wrong bearer token; send `Authorization: Bearer <token>` (the value of REWARD_ROUTER_TOKEN)', {
         headers: { 'www-authenticate': 'Bearer' },
       });
@@ -190,6 +196,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         await batcher.drain();
         stopObserving();
+        dashboard.stop();
       })();
       return closed;
     },

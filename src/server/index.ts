@@ -4,3 +4,5 @@ export { startServer, type RunningServer, type StartServerOptions } from './node
 export { createServerMetrics, type ServerMetrics, type ServerMetricsOptions } from './metrics.js';
 export { completionOf, openRlhfPromptId, SampleBatcher, type OpenRlhfGroupingOptions, type SampleReward } from './openrlhf-batcher.js';
 export { HttpError, type ErrorBody, type ServerErrorCode } from './http-error.js';
+export { createDashboard, DASHBOARD_DATA_PATH, DASHBOARD_PAGE_PATH, type Dashboard, type DashboardData, type DashboardOptions } from './dashboard.js';
+export { StepHistory, dashboardStepOf, type DashboardModelPoint, type DashboardStep } from './dashboard-history.js';
