@@ -15,7 +15,11 @@ export interface PreferencePair {
   readonly scores?: ScoreTable;
 }
 
-/** One line of a rollouts file. */
+/**
+ * One line of a rollouts file. `prompt` and `completions` are the texts the RMs see: a file may give them as chat
+ * messages, which the reader renders to text (src/io/messages.ts) and keeps, to write back as they were
+ * (`chatFormsOf(group)` returns them).
+ */
 export interface RolloutGroup {
   readonly prompt_id: string;
   readonly prompt: string;
