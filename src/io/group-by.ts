@@ -180,21 +180,22 @@ export class RowGrouper {
   }
 
   private addFields(group: PendingGroup, row: Record<string, unknown>, count: number): void {
-    const names = new Set([...group.fields.keys(), ...Object.keys(row)]);
-    for (const name of names) {
-      if (HANDLED.has(name)) continue;
-      let field = group.fields.get(name);
-      if (!field) {
-        // A field first seen in a later row was absent from the earlier ones.
-        field = { values: new Array(group.completions.length).fill(undefined), encoded: new Array(group.completions.length).fill('') };
-        group.fields.set(name, field);
-      }
-      const value = row[name];
-      const encoded = value === undefined ? '' : canonicalJson(value);
-      for (let i = 0; i < count; i++) {
-        field.values.push(value);
-        field.encoded.push(encoded);
-      }
+    // Fields this group has seen before, present in this row or not, then fields new in this row.
+    for (const [name, field] of group.fields) this.appendField(field, row[name], count);
+    for (const name of Object.keys(row)) {
+      if (HANDLED.has(name) || group.fields.has(name)) continue;
+      // A field first seen in a later row was absent from the earlier ones.
+      const field = { values: new Array<unknown>(group.completions.length).fill(undefined), encoded: new Array<string>(group.completions.length).fill('') };
+      group.fields.set(name, field);
+      this.appendField(field, row[name], count);
+    }
+  }
+
+  private appendField(field: { values: unknown[]; encoded: string[] }, value: unknown, count: number): void {
+    const encoded = value === undefined ? '' : typeof value === 'string' ? `s${value}` : canonicalJson(value);
+    for (let i = 0; i < count; i++) {
+      field.values.push(value);
+      field.encoded.push(encoded);
     }
   }
 }

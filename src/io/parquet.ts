@@ -34,8 +34,12 @@ export async function isParquetFile(path: string): Promise<boolean> {
   }
 }
 
+const isPlain = (value: unknown) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+
 /** Converts one cell to a JSON value; throws a message (for the caller to place) when it has no JSON form. */
 function toJsonValue(value: unknown, field: string, depth = 0): unknown {
+  // Strings, numbers and lists of them (completions, scores) are already JSON: kept as they are, not copied.
+  if (isPlain(value)) return value;
   if (depth > 1000) throw new ParquetValueError(field, 'nested deeper than 1000 levels');
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') {
@@ -45,7 +49,11 @@ function toJsonValue(value: unknown, field: string, depth = 0): unknown {
   }
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) throw new ParquetValueError(field, 'expected text, got a binary value (a BYTE_ARRAY column without a string type)');
-  if (Array.isArray(value) || ArrayBuffer.isView(value)) return Array.from(value as ArrayLike<unknown>, (item, index) => toJsonValue(item, `${field}[${index}]`, depth + 1));
+  if (Array.isArray(value)) {
+    if (value.every(isPlain)) return value;
+    return value.map((item, index) => toJsonValue(item, `${field}[${index}]`, depth + 1));
+  }
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, (item, index) => toJsonValue(item, `${field}[${index}]`, depth + 1));
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) out[key] = toJsonValue(item, `${field}.${key}`, depth + 1);
