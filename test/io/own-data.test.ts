@@ -12,6 +12,7 @@ import { canonicalJson } from '../../src/io/group-by.js';
 import { chatFormsOf, renderCompletion, renderPrompt, type ChatMessage } from '../../src/io/messages.js';
 import { readRollouts, serializeRollout, type RolloutRecord } from '../../src/io/rollouts.js';
 import { createLexiconModel } from '../../adapters/lexicon/index.js';
+import { fillScores } from '../../src/score/fill.js';
 import { scoreRollouts } from '../../src/score/score-rollouts.js';
 import { measureRolloutsDetailed } from '../../src/select/measure.js';
 import { InvalidInputError, RewardRouterError } from '../../src/spec/errors.js';
@@ -52,17 +53,33 @@ describe('chat messages', () => {
   });
 
   it('reads message prompts and completions as the texts an RM sees, and writes the messages back unchanged', async () => {
-    const line = { prompt_id: 'p1', prompt: [system, user], completions: [reply('Loved it.'), ' plain string', reply('Dull.')], scores: { rm: [1, 0, -1] }, step: 3 };
+    const line = {
+      prompt_id: 'p1',
+      prompt: [system, user],
+      completions: [reply('Loved it.'), ' plain string', reply('Dull.')],
+      scores: { rm: [1, 0, -1] },
+      preference: { chosen: reply('Moving.'), rejected: 'Bad.', scores: { rm: [1, 0] } },
+      step: 3,
+    };
     const preference = { prompt: [user], chosen: reply('A moving film.'), rejected: reply('Bad.') };
     const path = await writeJsonl(join(folder, 'chat.jsonl'), [line, preference]);
     const [group, pair] = await readAll(path);
     expect(group.kind === 'group' && group.group.prompt).toBe('system: Be brief.\nuser: Review the film.\nassistant: ');
     expect(group.kind === 'group' && group.group.completions).toEqual(['Loved it.', ' plain string', 'Dull.']);
+    expect(group.kind === 'group' && [group.group.preference?.chosen, group.group.preference?.rejected]).toEqual(['Moving.', 'Bad.']);
     expect(pair.kind === 'preference' && [pair.record.prompt, pair.record.chosen, pair.record.rejected]).toEqual(['user: Review the film.\nassistant: ', 'A moving film.', 'Bad.']);
     expect(chatFormsOf(group.kind === 'group' ? group.group : {})?.completions?.[1]).toBeUndefined();
-    // Written back (as `score` does, after adding scores) the file keeps its message forms, byte for byte.
-    const written = [serializeRollout(group.kind === 'group' ? { ...group.group } : (undefined as never)), serializeRollout(pair.kind === 'preference' ? pair.record : (undefined as never))];
-    expect(written.map((text) => JSON.parse(text))).toEqual([line, preference]);
+    // Scored and written back as `score` does, the file keeps its message forms; only the new scores are added.
+    const model = createLexiconModel({ id: 'afinn', name: 'afinn', template: '{completion}' });
+    const filled = await fillScores([group, pair], [model]);
+    const written = filled.map((record) => JSON.parse(serializeRollout(record)));
+    const afinn = async (texts: string[]) => model.score(texts.map((completion) => ({ prompt: '', completion })));
+    expect(written[0]).toEqual({
+      ...line,
+      scores: { ...line.scores, afinn: await afinn(['Loved it.', ' plain string', 'Dull.']) },
+      preference: { ...line.preference, scores: { ...line.preference.scores, afinn: await afinn(['Moving.', 'Bad.']) } },
+    });
+    expect(written[1]).toEqual({ ...preference, scores: { afinn: await afinn(['A moving film.', 'Bad.']) } });
   });
 
   it('names the message field that is wrong', async () => {
