@@ -39,7 +39,7 @@ export type { HtmlReportInput, RewardCurveRun, TimelineStep } from './report/htm
 
 // Data
 export { readRollouts, parseRolloutLine, serializeRollout, type ReadRolloutsOptions, type RolloutRecord } from './io/rollouts.js';
-export { chatFormsOf, messageText, renderCompletion, renderPrompt, type ChatForms, type ChatMessage, type TextPart } from './io/messages.js';
+export { chatFormsOf, messageText, renderCompletion, renderPrompt, type ChatForms, type ChatMessageInput, type TextPart } from './io/messages.js';
 export type { GroupSizeSummary } from './io/group-sizes.js';
 export { writeFileAtomic } from './io/atomic.js';
 

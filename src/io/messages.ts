@@ -5,14 +5,16 @@
  *   "completions": [[{"role": "assistant", "content": "Loved it."}], [{"role": "assistant", "content": "Dull."}]]
  *
  * `content` is a string or a list of text parts (`[{"type": "text", "text": "..."}]`, the OpenAI / HF multimodal
- * shape; only text parts are accepted, since reward models here score text). Messages may carry other fields
- * (`name`, `tool_calls`); they are kept in the data and not rendered.
+ * shape), joined with a newline; only text parts are accepted, since reward models here score text. Messages may
+ * carry other fields (`name`, `tool_calls`); they are kept in the data and not rendered.
  *
  * A reward model sees text, so messages are rendered by `renderPrompt` and `renderCompletion`, the documented plain
- * rendering (docs/contracts.md, "Chat messages"): one `role: text` line per message, and a prompt that does not end
- * with an assistant turn ends with `\nassistant: `, so the default template `{prompt}{completion}` reads
- * `user: Review the film.\nassistant: Loved it.`. The reader keeps the original message forms next to the text
- * (`chatFormsOf`) and writes them back unchanged (`withChatFormsRestored`), so scoring a file never changes it.
+ * rendering (docs/contracts.md, "Chat messages"; the same as the reward server's): one `role: content` line per
+ * message; the prompt ends with a line opening the answer's turn (`\nassistant: `, or the role of the completion's
+ * first message), and the completion is its first message's content, later messages as further lines. So the
+ * default template `{prompt}{completion}` reads `user: Review the film.\nassistant: Loved it.`. The reader keeps
+ * the original message forms next to the text (`chatFormsOf`) and writes them back unchanged
+ * (`withChatFormsRestored`), so scoring a file never changes it.
  */
 
 /** One text part of a message's content. */
@@ -21,7 +23,7 @@ export interface TextPart {
   readonly text: string;
 }
 
-export interface ChatMessage {
+export interface ChatMessageInput {
   readonly role: string;
   readonly content: string | readonly TextPart[];
   readonly [extra: string]: unknown;
@@ -35,11 +37,11 @@ export interface FieldProblem {
 
 /** The original message forms of a record whose prompt, completions or preference texts were messages. */
 export interface ChatForms {
-  readonly prompt?: readonly ChatMessage[];
+  readonly prompt?: readonly ChatMessageInput[];
   /** By completion index; undefined where that completion was a plain string. */
-  readonly completions?: ReadonlyArray<readonly ChatMessage[] | undefined>;
-  readonly chosen?: readonly ChatMessage[];
-  readonly rejected?: readonly ChatMessage[];
+  readonly completions?: ReadonlyArray<readonly ChatMessageInput[] | undefined>;
+  readonly chosen?: readonly ChatMessageInput[];
+  readonly rejected?: readonly ChatMessageInput[];
 }
 
 /** Where a record keeps its original message forms: a symbol, so it never collides with a field and never reaches JSON. */
@@ -80,43 +82,45 @@ export function checkMessages(value: unknown, field: string): FieldProblem | und
   return undefined;
 }
 
-/** The text of one message: its string content, or its text parts joined without separator (as chat APIs do). */
-export function messageText(message: ChatMessage): string {
-  return typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('');
+/** The text of one message: its string content, or its text parts joined with a newline. */
+export function messageText(message: ChatMessageInput): string {
+  return typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('\n');
 }
 
-/** A prompt as plain text: `role: text` lines; a trailing `assistant: ` cue unless the last turn is the assistant's. */
-export function renderPrompt(messages: readonly ChatMessage[]): string {
-  const lines = messages.map((message) => `${message.role}: ${messageText(message)}`).join('\n');
-  return messages.at(-1)?.role === 'assistant' ? lines : `${lines}\nassistant: `;
+const line = (message: ChatMessageInput) => `${message.role}: ${messageText(message)}`;
+
+/** A prompt as plain text: `role: content` lines, then the answering turn's opening (`next`, default assistant). */
+export function renderPrompt(messages: readonly ChatMessageInput[], next = 'assistant'): string {
+  return `${messages.map(line).join('\n')}\n${next}: `;
 }
 
 /**
- * A completion as plain text: the assistant's reply continues the prompt's `assistant: ` cue, so a first
- * assistant message is its text alone; any further message (a tool result, a second turn) follows as `\nrole: text`.
+ * A completion as plain text: its first message's content (it continues the prompt's `assistant: ` line), any
+ * further message (a tool result, a second turn) as a `role: content` line after it.
  */
-export function renderCompletion(messages: readonly ChatMessage[]): string {
-  return messages
-    .map((message, index) => (index === 0 && message.role === 'assistant' ? messageText(message) : `${index === 0 ? '' : '\n'}${message.role}: ${messageText(message)}`))
-    .join('');
+export function renderCompletion(messages: readonly ChatMessageInput[]): string {
+  return [messageText(messages[0]), ...messages.slice(1).map(line)].join('\n');
 }
 
-/** A prompt that is a string or messages: its text, its message form, or a problem. */
-export function readPromptValue(value: unknown, field: string): { text: string; messages?: readonly ChatMessage[] } | FieldProblem {
+/**
+ * A prompt that is a string or messages: its text, its message form, or a problem. `next` is the role that
+ * answers (the first role of a completion given as messages), which the rendering ends with.
+ */
+export function readPromptValue(value: unknown, field: string, next = 'assistant'): { text: string; messages?: readonly ChatMessageInput[] } | FieldProblem {
   if (typeof value === 'string') return { text: value };
   if (Array.isArray(value)) {
     const problem = checkMessages(value, field);
-    return problem ?? { text: renderPrompt(value as ChatMessage[]), messages: value as ChatMessage[] };
+    return problem ?? { text: renderPrompt(value as ChatMessageInput[], next), messages: value as ChatMessageInput[] };
   }
   return { field, message: `expected a string or a list of chat messages, got ${value === undefined ? 'nothing (the field is required)' : describe(value)}` };
 }
 
 /** A completion (or a preference's chosen / rejected) that is a string or messages. */
-export function readCompletionValue(value: unknown, field: string): { text: string; messages?: readonly ChatMessage[] } | FieldProblem {
+export function readCompletionValue(value: unknown, field: string): { text: string; messages?: readonly ChatMessageInput[] } | FieldProblem {
   if (typeof value === 'string') return { text: value };
   if (Array.isArray(value)) {
     const problem = checkMessages(value, field);
-    return problem ?? { text: renderCompletion(value as ChatMessage[]), messages: value as ChatMessage[] };
+    return problem ?? { text: renderCompletion(value as ChatMessageInput[]), messages: value as ChatMessageInput[] };
   }
   return { field, message: `expected a string or a list of chat messages (the assistant turn), got ${value === undefined ? 'nothing (the field is required)' : describe(value)}` };
 }

@@ -15,7 +15,7 @@ import type { PreferenceRecord, RolloutGroup, ScoreTable } from '../spec/rollout
 import { RowGrouper, RowGroupingError } from './group-by.js';
 import { HashedIdSet } from './id-set.js';
 import { readLines } from './lines.js';
-import { attachChatForms, isFieldProblem, readCompletionValue, readPromptValue, withChatFormsRestored, type ChatForms, type ChatMessage } from './messages.js';
+import { attachChatForms, isFieldProblem, readCompletionValue, readPromptValue, withChatFormsRestored, type ChatForms, type ChatMessageInput } from './messages.js';
 import { isParquetFile, readParquetRows } from './parquet.js';
 
 export type RolloutRecord =
@@ -185,10 +185,16 @@ function checkString(object: Record<string, unknown>, field: string, where: Wher
 }
 
 /** A prompt, completion, chosen or rejected text: a string or chat messages; the text, and the messages if any. */
-function readText(value: unknown, field: string, where: Where, kind: 'prompt' | 'completion'): { text: string; messages?: readonly ChatMessage[] } {
-  const result = kind === 'prompt' ? readPromptValue(value, field) : readCompletionValue(value, field);
+function readText(value: unknown, field: string, where: Where, kind: 'prompt' | 'completion', next?: string): { text: string; messages?: readonly ChatMessageInput[] } {
+  const result = kind === 'prompt' ? readPromptValue(value, field, next) : readCompletionValue(value, field);
   if (isFieldProblem(result)) fail(where, result.field, result.message);
   return result;
+}
+
+/** The role whose turn a completion given as messages is (its first message's), for the prompt's last line. */
+function answeringRole(completion: unknown): string | undefined {
+  const first = Array.isArray(completion) ? (completion[0] as { role?: unknown } | undefined) : undefined;
+  return typeof first?.role === 'string' && first.role.length > 0 ? first.role : undefined;
 }
 
 /** The record with its texts as strings (what RMs see), the message forms kept for writing back. */
@@ -205,7 +211,7 @@ export function validateRolloutValue(value: unknown, where: Where): RolloutRecor
   }
   const object = value as Record<string, unknown>;
   if (!('completions' in object) && 'chosen' in object && 'rejected' in object) {
-    const prompt = readText(object.prompt, 'prompt', where, 'prompt');
+    const prompt = readText(object.prompt, 'prompt', where, 'prompt', answeringRole(object.chosen));
     const chosen = readText(object.chosen, 'chosen', where, 'completion');
     const rejected = readText(object.rejected, 'rejected', where, 'completion');
     if (object.scores !== undefined) checkScores(object.scores, 'scores', 2, '[chosen, rejected]', where);
@@ -219,15 +225,15 @@ export function validateRolloutValue(value: unknown, where: Where): RolloutRecor
     fail(where, 'prompt_id', 'expected a string, got nothing (the field is required); a file without ids can be read with `--group-by prompt`, which makes an id from each prompt');
   }
   checkString(object, 'prompt_id', where, true);
-  const prompt = readText(object.prompt, 'prompt', where, 'prompt');
   const completions = object.completions;
+  const prompt = readText(object.prompt, 'prompt', where, 'prompt', answeringRole(Array.isArray(completions) ? completions[0] : undefined));
   if (!Array.isArray(completions)) {
     fail(where, 'completions', `expected an array of strings, got ${completions === undefined ? 'nothing (the field is required)' : describe(completions)}`);
   }
   const completionTexts = completions.map((completion, i) => readText(completion, `completions[${i}]`, where, 'completion'));
   if (object.scores !== undefined) checkScores(object.scores, 'scores', completions.length, 'one per completion', where);
   const preference = object.preference;
-  let pairTexts: { chosen: { text: string; messages?: readonly ChatMessage[] }; rejected: { text: string; messages?: readonly ChatMessage[] } } | undefined;
+  let pairTexts: { chosen: { text: string; messages?: readonly ChatMessageInput[] }; rejected: { text: string; messages?: readonly ChatMessageInput[] } } | undefined;
   if (preference !== undefined) {
     if (typeof preference !== 'object' || preference === null || Array.isArray(preference)) {
       fail(where, 'preference', `expected an object with \`chosen\` and \`rejected\`, got ${describe(preference)}`);

@@ -4,7 +4,6 @@
  * Unknown fields are ignored, as JSON APIs usually do.
  */
 import type { RouterGroup } from '../route/index.js';
-import { isFieldProblem, readCompletionValue, readPromptValue } from '../io/messages.js';
 import { HttpError } from './http-error.js';
 
 export interface RequestLimits {
@@ -44,7 +43,7 @@ function stringArray(value: unknown, field: string, max: number, [one, many]: re
   return value as string[];
 }
 
-/** `POST /v1/score`: `{"groups": [{"prompt_id", "prompt", "completions": [...]}]}`; prompt and completions may be chat messages. */
+/** `POST /v1/score`: `{"groups": [{"prompt_id", "prompt", "completions": [...]}]}`. */
 export function parseScoreRequest(body: unknown, limits: RequestLimits): RouterGroup[] {
   if (!isRecord(body)) throw invalid('body', 'a JSON object with a `groups` array', body);
   const { groups } = body;
@@ -62,22 +61,9 @@ export function parseScoreRequest(body: unknown, limits: RequestLimits): RouterG
     const first = seen.get(promptId);
     if (first !== undefined) throw limit(`${at}.prompt_id`, `duplicate ${JSON.stringify(promptId)} (also groups[${first}].prompt_id); each group needs its own id`);
     seen.set(promptId, index);
-    // Prompts and completions may be chat messages, rendered as the rollouts reader renders them (io/messages.ts).
-    const promptText = readPromptValue(prompt, `${at}.prompt`);
-    if (isFieldProblem(promptText)) throw new HttpError(400, 'INVALID_REQUEST', `${promptText.field}: ${promptText.message}`, { field: promptText.field });
-    if (!Array.isArray(completions)) throw invalid(`${at}.completions`, 'an array of strings (or of chat messages)', completions);
-    if (completions.length === 0) throw limit(`${at}.completions`, 'expected at least one completion, got an empty array');
-    if (completions.length > limits.maxCompletionsPerGroup) {
-      throw limit(`${at}.completions`, `got ${completions.length} completions; the limit is ${limits.maxCompletionsPerGroup} (\`maxCompletionsPerGroup\`)`);
-    }
-    const texts = completions.map((completion: unknown, i) => {
-      if (typeof completion === 'string') return completion;
-      if (!Array.isArray(completion)) throw invalid(`${at}.completions[${i}]`, 'a string', completion);
-      const text = readCompletionValue(completion, `${at}.completions[${i}]`);
-      if (isFieldProblem(text)) throw new HttpError(400, 'INVALID_REQUEST', `${text.field}: ${text.message}`, { field: text.field });
-      return text.text;
-    });
-    return { prompt_id: promptId, prompt: promptText.text, completions: texts };
+    if (typeof prompt !== 'string') throw invalid(`${at}.prompt`, 'a string', prompt);
+    const texts = stringArray(completions, `${at}.completions`, limits.maxCompletionsPerGroup, ['completion', 'completions'], 'maxCompletionsPerGroup');
+    return { prompt_id: promptId, prompt, completions: texts };
   });
 }
 

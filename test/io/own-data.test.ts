@@ -9,7 +9,7 @@ import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/io/group-by.js';
-import { chatFormsOf, renderCompletion, renderPrompt, type ChatMessage } from '../../src/io/messages.js';
+import { chatFormsOf, renderCompletion, renderPrompt, type ChatMessageInput } from '../../src/io/messages.js';
 import { readRollouts, serializeRollout, type RolloutRecord } from '../../src/io/rollouts.js';
 import { createLexiconModel } from '../../adapters/lexicon/index.js';
 import { fillScores } from '../../src/score/fill.js';
@@ -39,16 +39,16 @@ async function failure(path: string, groupBy?: string): Promise<InvalidInputErro
 
 const groups = (records: RolloutRecord[]): RolloutGroup[] => records.flatMap((record) => (record.kind === 'group' ? [record.group] : []));
 
-const system: ChatMessage = { role: 'system', content: 'Be brief.' };
-const user: ChatMessage = { role: 'user', content: [{ type: 'text', text: 'Review ' }, { type: 'text', text: 'the film.' }] };
-const reply = (text: string): ChatMessage[] => [{ role: 'assistant', content: text }];
+const system: ChatMessageInput = { role: 'system', content: 'Be brief.' };
+const user: ChatMessageInput = { role: 'user', content: [{ type: 'text', text: 'Review the film.' }, { type: 'text', text: 'Be honest.' }] };
+const reply = (text: string): ChatMessageInput[] => [{ role: 'assistant', content: text }];
 
 describe('chat messages', () => {
-  it('renders prompts and completions as documented: role lines, an assistant cue, the reply continuing it', () => {
-    expect(renderPrompt([system, user])).toBe('system: Be brief.\nuser: Review the film.\nassistant: ');
+  it('renders prompts and completions as documented: role lines, the answering turn opened, the reply continuing it', () => {
+    // Text parts are joined with a newline, as chat servers join them.
+    expect(renderPrompt([system, user])).toBe('system: Be brief.\nuser: Review the film.\nBe honest.\nassistant: ');
     expect(renderCompletion(reply('Loved it.'))).toBe('Loved it.');
-    // A prompt ending with the assistant's own turn (a prefill) gets no second cue; later messages follow as lines.
-    expect(renderPrompt([user, { role: 'assistant', content: 'I think' }])).toBe('user: Review the film.\nassistant: I think');
+    expect(renderPrompt([system], 'tool')).toBe('system: Be brief.\ntool: ');
     expect(renderCompletion([{ role: 'assistant', content: 'Call.' }, { role: 'tool', content: '42' }])).toBe('Call.\ntool: 42');
   });
 
@@ -64,10 +64,10 @@ describe('chat messages', () => {
     const preference = { prompt: [user], chosen: reply('A moving film.'), rejected: reply('Bad.') };
     const path = await writeJsonl(join(folder, 'chat.jsonl'), [line, preference]);
     const [group, pair] = await readAll(path);
-    expect(group.kind === 'group' && group.group.prompt).toBe('system: Be brief.\nuser: Review the film.\nassistant: ');
+    expect(group.kind === 'group' && group.group.prompt).toBe('system: Be brief.\nuser: Review the film.\nBe honest.\nassistant: ');
     expect(group.kind === 'group' && group.group.completions).toEqual(['Loved it.', ' plain string', 'Dull.']);
     expect(group.kind === 'group' && [group.group.preference?.chosen, group.group.preference?.rejected]).toEqual(['Moving.', 'Bad.']);
-    expect(pair.kind === 'preference' && [pair.record.prompt, pair.record.chosen, pair.record.rejected]).toEqual(['user: Review the film.\nassistant: ', 'A moving film.', 'Bad.']);
+    expect(pair.kind === 'preference' && [pair.record.prompt, pair.record.chosen, pair.record.rejected]).toEqual(['user: Review the film.\nBe honest.\nassistant: ', 'A moving film.', 'Bad.']);
     expect(chatFormsOf(group.kind === 'group' ? group.group : {})?.completions?.[1]).toBeUndefined();
     // Scored and written back as `score` does, the file keeps its message forms; only the new scores are added.
     const model = createLexiconModel({ id: 'afinn', name: 'afinn', template: '{completion}' });
@@ -176,7 +176,7 @@ describe('one row per completion, grouped', () => {
 });
 
 describe('Parquet input', () => {
-  const asked: ChatMessage = { role: 'user', content: 'Review the film.' };
+  const asked: ChatMessageInput = { role: 'user', content: 'Review the film.' };
 
   /** Three rows as a Parquet file with the nested columns of a Hugging Face conversational dataset. */
   async function writeRowsParquet(path: string): Promise<void> {

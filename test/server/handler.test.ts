@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFunctionModel } from '../../adapters/function/index.js';
-import { createLexiconModel } from '../../adapters/lexicon/index.js';
 import { ScoreCache, withCache } from '../../src/model/cache.js';
 import { createRouter, type RouterGroup } from '../../src/route/index.js';
 import { createRewardHandler, createServerMetrics, openRlhfPromptId, type RewardHandlerOptions } from '../../src/server/index.js';
@@ -50,24 +49,6 @@ describe('POST /v1/score', () => {
         expect(group.source).toEqual(expected.groups[index].source);
       });
     }
-  });
-
-  it('takes chat messages as prompt and completions: the same rewards as their documented plain rendering', async () => {
-    // Models that read the prompt too, so a wrong rendering of the prompt would change the rewards.
-    const router = () => createRouter({ candidates: ['afinn', 'vader'].map((name) => createLexiconModel({ id: name, name: name as 'afinn' | 'vader', template: '{prompt}{completion}' })), seed: 3 });
-    const handler = handlerWith({ router: router() });
-    const twin = router();
-    const texts = makeGroups(4, 3, 5);
-    const messages = texts.map((group) => ({
-      prompt_id: group.prompt_id,
-      prompt: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: [{ type: 'text', text: group.prompt }] }],
-      completions: group.completions.map((completion) => [{ role: 'assistant', content: completion }]),
-    }));
-    const body = (await (await handler.fetch(post('/v1/score', { groups: messages }))).json()) as { groups: Array<{ rewards: number[] }> };
-    const expected = await twin.score(texts.map((group) => ({ ...group, prompt: `system: Be kind.\nuser: ${group.prompt}\nassistant: ` })));
-    body.groups.forEach((group, index) => expect(group.rewards).toEqual(expected.groups[index].rewards));
-    const unrendered = await router().score(texts);
-    expect(unrendered.groups.map((group) => group.rewards)).not.toEqual(expected.groups.map((group) => group.rewards));
   });
 
   it('passes the raw rewards of the active teacher through when the router outputs raw rewards', async () => {
@@ -246,8 +227,7 @@ describe('bad requests', () => {
       [{ groups: [] }, 'groups', 'groups: expected at least one group, got an empty array'],
       [{ groups: [groups[0], groups[1], { ...groups[2], completions: [42, 'x'] }] }, 'groups[2].completions[0]', 'groups[2].completions[0]: expected a string, got number 42'],
       [{ groups: [{ ...groups[0], prompt_id: 7 }] }, 'groups[0].prompt_id', 'groups[0].prompt_id: expected a non-empty string, got number 7'],
-      [{ groups: [{ ...groups[0], prompt: null }] }, 'groups[0].prompt', 'groups[0].prompt: expected a string or a list of chat messages, got null'],
-      [{ groups: [{ ...groups[0], prompt: [{ role: 'user' }] }] }, 'groups[0].prompt[0].content', 'groups[0].prompt[0].content: expected a string or a list of {"type": "text", "text"} parts, got nothing (the field is required)'],
+      [{ groups: [{ ...groups[0], prompt: null }] }, 'groups[0].prompt', 'groups[0].prompt: expected a string, got null'],
       [{ groups: [{ ...groups[0], completions: [] }] }, 'groups[0].completions', 'groups[0].completions: expected at least one completion, got an empty array'],
       [{ groups: [groups[0], { ...groups[1], prompt_id: groups[0].prompt_id }] }, 'groups[1].prompt_id', 'groups[1].prompt_id: duplicate "p0" (also groups[0].prompt_id); each group needs its own id'],
     ];

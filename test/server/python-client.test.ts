@@ -140,6 +140,6 @@ describe('examples/python against the real server', () => {
     await writeFile(file, JSON.stringify([{ prompt_id: 'a', prompt: 'p', completions: 'not a list' }]));
     const result = await python(['client.py', '--url', server.url, 'score', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('error: 400 INVALID_REQUEST: groups[0].completions: expected an array of strings (or of chat messages), got string "not a list"');
+    expect(result.stderr.trim()).toBe('error: 400 INVALID_REQUEST: groups[0].completions: expected an array of strings, got string "not a list"');
   });
 });
