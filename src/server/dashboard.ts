@@ -15,7 +15,7 @@
 import type { Router } from '../route/index.js';
 import { dashboardPage } from './dashboard-page.js';
 import { StepHistory, type DashboardStep } from './dashboard-history.js';
-import { HttpError, jsonResponse } from './http-error.js';
+import { HttpError } from './http-error.js';
 import type { ServerMetrics } from './metrics.js';
 
 export const DASHBOARD_PAGE_PATH = '/dashboard';
@@ -53,10 +53,21 @@ export interface DashboardData {
   readonly requests: { readonly total: number; readonly errors: number; readonly byEndpoint: Readonly<Record<string, number>> };
 }
 
+/** An answer as plain data (status, lower-case headers, text body), whatever the server's request model. */
+export interface DashboardReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
 type Route = (request: Request) => Promise<Response> | Response;
 
 export interface Dashboard {
-  /** The two routes, to be added to the handler's table. */
+  /** `GET /dashboard`: the page. */
+  page(): DashboardReply;
+  /** `GET /v1/dashboard`: the data; `since` is the query parameter as sent (null when absent). Throws HttpError 400 for a bad one. */
+  data(since: string | null): Promise<DashboardReply>;
+  /** Both as web-standard routes, for the handler's table. */
   readonly routes: Record<string, Partial<Record<string, Route>>>;
   readonly history: StepHistory;
   /** Stops listening to the router. */
@@ -78,8 +89,7 @@ async function requestCounts(metrics: ServerMetrics): Promise<DashboardData['req
   return { total, errors, byEndpoint };
 }
 
-function sinceParameter(url: URL): number | undefined {
-  const raw = url.searchParams.get('since');
+function sinceParameter(raw: string | null): number | undefined {
   if (raw === null || raw === '') return undefined;
   const since = Number(raw);
   if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(since)) {
@@ -95,8 +105,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const stop = history.observe(options.router, clock);
   const page = dashboardPage();
 
-  const data: Route = async (request) => {
-    const since = sinceParameter(new URL(request.url));
+  const data = async (raw: string | null): Promise<DashboardReply> => {
+    const since = sinceParameter(raw);
     const state = options.router.state();
     const body: DashboardData = {
       now: clock(),
@@ -111,13 +121,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       totals: { switches: history.switches, failovers: history.failovers },
       requests: await requestCounts(options.metrics),
     };
-    return jsonResponse(200, body, { 'cache-control': 'no-store' });
+    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
   };
+  const pageReply = (): DashboardReply => ({ status: 200, headers: page.headers, body: page.html });
+  const web = (reply: DashboardReply) => new Response(reply.body, { status: reply.status, headers: reply.headers });
 
   return {
+    page: pageReply,
+    data,
     routes: {
-      [DASHBOARD_PAGE_PATH]: { GET: () => new Response(page.html, { status: 200, headers: page.headers }) },
-      [DASHBOARD_DATA_PATH]: { GET: data },
+      [DASHBOARD_PAGE_PATH]: { GET: () => web(pageReply()) },
+      [DASHBOARD_DATA_PATH]: { GET: async (request) => web(await data(new URL(request.url).searchParams.get('since'))) },
     },
     history,
     stop,
