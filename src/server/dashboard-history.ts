@@ -14,6 +14,10 @@ export interface DashboardModelPoint {
   readonly alignment: number | null;
   readonly teacherScore: number | null;
   readonly healthy: boolean;
+  /** Flags of routers that judge harm and degradation (null when the router does not report them). */
+  readonly harmful: boolean | null;
+  readonly degraded: boolean | null;
+  readonly stale: boolean | null;
   /** mix: the model's weight at this step. */
   readonly weight: number | null;
   readonly calls: number;
@@ -39,6 +43,7 @@ export interface DashboardStep {
 type StepComplete = Parameters<RouterEvents['step-complete']>[0];
 
 const numberOrNull = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const booleanOrNull = (value: unknown): boolean | null => (typeof value === 'boolean' ? value : null);
 
 /** One history entry from a `step-complete` event. Pure: the time is passed in. */
 export function dashboardStepOf(event: { readonly step: number; readonly state: RouterState; readonly decision: RoutingDecision; readonly durationMs: number }, time: number): DashboardStep {
@@ -62,6 +67,9 @@ export function dashboardStepOf(event: { readonly step: number; readonly state: 
       alignment: numberOrNull((model as { alignment?: unknown }).alignment),
       teacherScore: numberOrNull(model.teacherScore),
       healthy: model.healthy,
+      harmful: booleanOrNull((model as { harmful?: unknown }).harmful),
+      degraded: booleanOrNull((model as { degraded?: unknown }).degraded),
+      stale: booleanOrNull((model as { stale?: unknown }).stale),
       weight: numberOrNull(model.weight),
       calls: model.calls,
       failures: model.failures,

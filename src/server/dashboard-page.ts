@@ -186,6 +186,7 @@ const SCRIPT = String.raw`
   function render() {
     var latest = steps.length > 0 ? steps[steps.length - 1] : null;
     text('strategy', data.strategy);
+    text('score-kind', data.teacherScoreKind === null ? '' : ' (' + data.teacherScoreKind + ')');
     text('reference', data.reference === null ? 'none' : data.reference);
     text('history', steps.length + ' steps shown (the server keeps ' + data.history.capacity + ')');
     text('step', String(data.step));
@@ -329,13 +330,23 @@ const SCRIPT = String.raw`
       name.appendChild(chip(colorOf(model.id)));
       name.appendChild(document.createTextNode(model.id));
       row.appendChild(name);
-      [fixed(model.teacherScore), fixed(model.variance), fixed(model.accuracy), fixed(model.alignment), model.weight === null ? '\u2014' : fixed(model.weight, 2), model.healthy ? 'yes' : 'circuit open', String(model.calls), String(model.failures)].forEach(function (value) {
+      [fixed(model.teacherScore), fixed(model.variance), fixed(model.accuracy), fixed(model.alignment), model.weight === null ? '\u2014' : fixed(model.weight, 2), condition(model), String(model.calls), String(model.failures)].forEach(function (value) {
         var cell = document.createElement('td');
         cell.textContent = value;
         row.appendChild(cell);
       });
       body.appendChild(row);
     });
+  }
+
+  /** ok, or what keeps the model from teaching: an open circuit, harm, degradation, stale estimates. */
+  function condition(model) {
+    var flags = [];
+    if (!model.healthy) flags.push('circuit open');
+    if (model.harmful) flags.push('harmful');
+    if (model.degraded) flags.push('degraded');
+    if (model.stale) flags.push('stale');
+    return flags.length === 0 ? 'ok' : flags.join(', ');
   }
 
   function events() {
@@ -384,7 +395,10 @@ ${tile('step-rate', 'steps per minute')}
 </div>
 <div class="legend" id="legend"></div>
 <div class="charts">
-${chart('teacher-score', 'Teacher score')}
+<section>
+<h2>Teacher score<span id="score-kind"></span></h2>
+<svg class="chart" data-chart="teacher-score" viewBox="0 0 340 170" role="img" aria-label="Teacher score over steps"></svg>
+</section>
 ${chart('variance', 'Induced variance', '<p class="note">Normalized, on the current policy. Near 0: a flat landscape.</p>')}
 ${chart('accuracy', 'On-policy accuracy', '<p class="note" id="accuracy-note">Needs a reference model in the config.</p>')}
 ${chart('alignment', 'Alignment with the reference', '<p class="note" id="alignment-note">Not reported by this router yet.</p>')}
@@ -397,7 +411,7 @@ ${chart('flat', 'Flat share of groups', '<p class="note">Share of a step\u2019s 
 <section class="wide">
 <h2>Candidates (last step)</h2>
 <div class="table-wrap"><table>
-<thead><tr><th>model</th><th>teacher score</th><th>variance</th><th>accuracy</th><th>alignment</th><th>weight</th><th>healthy</th><th>calls</th><th>failures</th></tr></thead>
+<thead><tr><th>model</th><th>teacher score</th><th>variance</th><th>accuracy</th><th>alignment</th><th>weight</th><th>condition</th><th>calls</th><th>failures</th></tr></thead>
 <tbody id="models"></tbody>
 </table></div>
 </section>

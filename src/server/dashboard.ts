@@ -38,6 +38,8 @@ export interface DashboardData {
   readonly now: number;
   readonly startedAt: number;
   readonly strategy: string;
+  /** What the teacher score is (e.g. `alignment`, `variance`), when the router says. */
+  readonly teacherScoreKind: string | null;
   readonly step: number;
   readonly active: string | null;
   readonly reference: string | null;
@@ -112,6 +114,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       now: clock(),
       startedAt,
       strategy: state.strategy,
+      teacherScoreKind: typeof (state as { teacherScoreKind?: unknown }).teacherScoreKind === 'string' ? (state as unknown as { teacherScoreKind: string }).teacherScoreKind : null,
       step: state.step,
       active: state.active,
       reference: state.reference?.id ?? null,

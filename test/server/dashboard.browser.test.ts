@@ -107,6 +107,7 @@ describe('GET /dashboard in headless Chromium', () => {
       expect(cells[1]).toBe(model.teacherScore!.toFixed(3));
       expect(cells[2]).toBe(model.variance!.toFixed(3));
       expect(cells[3]).toBe(model.accuracy!.toFixed(3));
+      expect(cells[6]).toBe(model.healthy ? 'ok' : 'circuit open');
       expect(cells[7]).toBe(String(model.calls));
     }
     // One line per candidate over the four steps in each chart; the timeline strip covers them.

@@ -84,6 +84,9 @@ describe('GET /v1/dashboard', () => {
       );
     });
     expect(all.steps.every((step) => step.active === 'afinn' && step.flatShare !== null)).toBe(true);
+    // Flags this router does not report are null, not false (the page shows nothing rather than a guess).
+    expect(all.steps[0].models[0]).toMatchObject({ harmful: null, degraded: null, stale: null, alignment: null });
+    expect(all.teacherScoreKind).toBeNull();
     // Times come from the injected clock, in order.
     expect(all.steps.map((step) => step.time)).toEqual([...all.steps.map((step) => step.time)].sort((a, b) => a - b));
     expect(all.requests.byEndpoint['/v1/score']).toBe(4);
