@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: keep parallelism modest so timing-sensitive server tests stay stable.
     maxWorkers: 2,
+    // A passing test's console output (the reliability suites' measurement lines, progress) is noise in the run's
+    // output; a failing test's is shown, where it helps. `npx vitest run --silent=false FILE` shows it all.
+    silent: 'passed-only',
   },
 });

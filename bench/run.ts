@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   router: async () => (await import('./router.js')).benchRouter,
   verifier: async () => (await import('./verifier.js')).benchVerifier,
   serving: async () => (await import('./serving-loop.js')).benchServing,
+  input: async () => (await import('./input.js')).benchInput,
 };
 
 async function main(): Promise<void> {

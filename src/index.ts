@@ -29,14 +29,19 @@ export * from './select/teacher.js';
 export { SelectionAccumulator } from './select/accumulator.js';
 export { buildSelectionReport, buildSelectionDetails, REPORT_VERSION } from './select/report-model.js';
 export type { ModelReport, ReportOptions, SelectionDetails, SelectionReport } from './select/report-model.js';
-export { measureRollouts, measureRolloutsDetailed, type MeasureOptions } from './select/measure.js';
+export { measureRollouts, measureRolloutsDetailed, type MeasureOptions, type MeasuredRollouts } from './select/measure.js';
 
 // Reports
 export { readReportCalibrations, writeReportJson } from './report/json.js';
 export { renderReportMarkdown } from './report/markdown.js';
+export { writeReport, writeReportHtml, type WriteReportOptions, type WrittenReport } from './report/write.js';
+export { reportProvenance, type ReportInput, type ReportProvenance } from './report/provenance.js';
+export type { HtmlReportInput, RewardCurveRun, TimelineStep } from './report/html.js';
 
 // Data
-export { readRollouts, parseRolloutLine, serializeRollout, type RolloutRecord } from './io/rollouts.js';
+export { readRollouts, parseRolloutLine, serializeRollout, type ReadRolloutsOptions, type RolloutRecord } from './io/rollouts.js';
+export { chatFormsOf, messageText, renderCompletion, renderPrompt, type ChatForms, type ChatMessageInput, type TextPart } from './io/messages.js';
+export type { GroupSizeSummary } from './io/group-sizes.js';
 export { writeFileAtomic } from './io/atomic.js';
 
 // Models: building blocks, cache, config and registry

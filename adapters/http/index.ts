@@ -8,6 +8,7 @@
  */
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
+import { allowedFields } from '../../src/model/config-fields.js';
 import { asConfigError, configReader } from '../../src/model/config-reader.js';
 import type { HttpModelOptions } from './options.js';
 import { createOpenRlhfModel } from './openrlhf.js';
@@ -23,18 +24,11 @@ export type { HttpModelOptions } from './options.js';
 export const HTTP_PROTOCOLS = ['openrlhf', 'vllm-classify', 'tei'] as const;
 export type HttpProtocol = (typeof HTTP_PROTOCOLS)[number];
 
-const COMMON_FIELDS = ['id', 'type', 'protocol', 'url', 'template', 'timeoutMs', 'maxBatchSize', 'concurrency', 'retries', 'headers', 'apiKeyEnv', 'apiKey'];
-const PROTOCOL_FIELDS: Record<HttpProtocol, readonly string[]> = {
-  openrlhf: ['scoreKey'],
-  'vllm-classify': ['model', 'classIndex', 'negativeClassIndex', 'useActivation'],
-  tei: ['label', 'negativeLabel', 'rawScores', 'truncate'],
-};
-
 /** Builds an HTTP model from a config entry (see the file comment for the fields). */
 export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext): RewardModel => {
   const read = configReader(config, context);
-  const protocol = read.oneOf('protocol', HTTP_PROTOCOLS, true) as HttpProtocol;
-  read.only([...COMMON_FIELDS, ...PROTOCOL_FIELDS[protocol]]);
+  const protocol = read.oneOf('protocol', HTTP_PROTOCOLS, true);
+  read.only(allowedFields(config)!);
   const retries = read.number('retries', { integer: true, min: 0 });
   const common: HttpModelOptions = {
     id: config.id,
@@ -49,26 +43,27 @@ export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: Ad
     apiKeyEnv: read.string('apiKeyEnv'),
     fetch: context.fetch,
   };
+  // Every field is read before anything is built, so one error lists every problem of the entry.
+  const specific =
+    protocol === 'openrlhf'
+      ? { scoreKey: read.string('scoreKey') }
+      : protocol === 'vllm-classify'
+        ? {
+            model: read.string('model'),
+            classIndex: read.number('classIndex', { integer: true, min: 0 }),
+            negativeClassIndex: read.number('negativeClassIndex', { integer: true, min: 0 }),
+            useActivation: read.boolean('useActivation'),
+          }
+        : { label: read.string('label'), negativeLabel: read.string('negativeLabel'), rawScores: read.boolean('rawScores'), truncate: read.boolean('truncate') };
+  read.done();
   return asConfigError(config, context, () => {
-    switch (protocol) {
+    switch (protocol!) {
       case 'openrlhf':
-        return createOpenRlhfModel({ ...common, scoreKey: read.string('scoreKey') });
+        return createOpenRlhfModel({ ...common, ...specific });
       case 'vllm-classify':
-        return createVllmClassifyModel({
-          ...common,
-          model: read.string('model'),
-          classIndex: read.number('classIndex', { integer: true, min: 0 }),
-          negativeClassIndex: read.number('negativeClassIndex', { integer: true, min: 0 }),
-          useActivation: read.boolean('useActivation'),
-        });
+        return createVllmClassifyModel({ ...common, ...specific });
       case 'tei':
-        return createTeiModel({
-          ...common,
-          label: read.string('label'),
-          negativeLabel: read.string('negativeLabel'),
-          rawScores: read.boolean('rawScores'),
-          truncate: read.boolean('truncate'),
-        });
+        return createTeiModel({ ...common, ...specific });
     }
   });
 };

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
+import { allowedFields } from '../../src/model/config-fields.js';
 import { asConfigError, configReader } from '../../src/model/config-reader.js';
 import { createHuggingFaceClassifier, FUNCTIONS_TO_APPLY } from './classification.js';
 import { createHuggingFaceJudge } from './judge.js';
@@ -19,12 +20,6 @@ import type { HuggingFaceOptions } from './options.js';
 export { createHuggingFaceClassifier, FUNCTIONS_TO_APPLY, type HuggingFaceClassifierOptions } from './classification.js';
 export { createHuggingFaceJudge, DEFAULT_JUDGE_PROMPT, parseJudgeScore, renderJudgePrompt, type HuggingFaceJudgeOptions } from './judge.js';
 export type { HuggingFaceOptions } from './options.js';
-
-const COMMON_FIELDS = ['id', 'type', 'mode', 'endpointUrl', 'provider', 'model', 'accessToken', 'accessTokenEnv', 'timeoutMs', 'concurrency', 'retries'];
-const MODE_FIELDS = {
-  classification: ['template', 'label', 'negativeLabel', 'functionToApply', 'chatTemplate', 'tokenizerConfig'],
-  judge: ['judgePrompt', 'min', 'max', 'maxTokens'],
-} as const;
 
 /** Reads `tokenizerConfig` (a path relative to the config file's folder) as JSON; a problem names the field. */
 function readTokenizerConfig(path: string | undefined, config: ModelConfigEntry, context: AdapterContext): Record<string, unknown> | undefined {
@@ -44,7 +39,7 @@ function readTokenizerConfig(path: string | undefined, config: ModelConfigEntry,
 export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext): RewardModel => {
   const read = configReader(config, context);
   const mode = read.oneOf('mode', ['classification', 'judge'] as const) ?? 'classification';
-  read.only([...COMMON_FIELDS, ...MODE_FIELDS[mode]]);
+  read.only(allowedFields(config)!);
   const retries = read.number('retries', { integer: true, min: 0 });
   const common: HuggingFaceOptions = {
     id: config.id,
@@ -58,23 +53,20 @@ export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: Ad
     retry: retries === undefined ? undefined : { retries },
     fetch: context.fetch,
   };
-  return asConfigError(config, context, () =>
+  // Every field is read before anything is built, so one error lists every problem of the entry.
+  const specific =
     mode === 'judge'
-      ? createHuggingFaceJudge({
-          ...common,
-          judgePrompt: read.string('judgePrompt'),
-          min: read.number('min'),
-          max: read.number('max'),
-          maxTokens: read.number('maxTokens', { integer: true, min: 1 }),
-        })
-      : createHuggingFaceClassifier({
-          ...common,
+      ? { judgePrompt: read.string('judgePrompt'), min: read.number('min'), max: read.number('max'), maxTokens: read.number('maxTokens', { integer: true, min: 1 }) }
+      : {
           template: read.string('template'),
           label: read.string('label'),
           negativeLabel: read.string('negativeLabel'),
           functionToApply: read.oneOf('functionToApply', FUNCTIONS_TO_APPLY),
           chatTemplate: read.string('chatTemplate'),
           tokenizerConfig: readTokenizerConfig(read.string('tokenizerConfig'), config, context),
-        }),
+        };
+  read.done();
+  return asConfigError(config, context, () =>
+    mode === 'judge' ? createHuggingFaceJudge({ ...common, ...specific }) : createHuggingFaceClassifier({ ...common, ...specific }),
   );
 };

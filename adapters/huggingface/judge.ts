@@ -62,7 +62,7 @@ export function createHuggingFaceJudge(options: HuggingFaceJudgeOptions): Reward
   }
   const judgePrompt = options.judgePrompt ?? DEFAULT_JUDGE_PROMPT;
   if (!judgePrompt.includes('{completion}')) {
-    throw new InvalidArgumentError('judgePrompt', `Expected \`judgePrompt\` of model \`${id}\` to contain {completion}, got ${JSON.stringify(judgePrompt.slice(0, 80))}`, { modelId: id });
+    throw new InvalidArgumentError('judgePrompt', `Expected \`judgePrompt\` of model \`${id}\` to contain {completion}, got a prompt of ${judgePrompt.length} characters without it`, { modelId: id });
   }
   return defineRewardModel({
     ...reliabilityOptions(options),

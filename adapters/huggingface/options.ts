@@ -44,7 +44,7 @@ export function resolveTarget(options: HuggingFaceOptions, allowedProviders?: re
   }
   const provider = options.provider ?? 'hf-inference';
   if (allowedProviders && !allowedProviders.includes(provider)) {
-    throw new InvalidArgumentError('provider', `Expected \`provider\` of model \`${id}\` to be one of ${allowedProviders.map((p) => `"${p}"`).join(', ')} for this task, got ${JSON.stringify(provider)}`, { modelId: id });
+    throw new InvalidArgumentError('provider', `Expected \`provider\` of model \`${id}\` to be one of ${allowedProviders.map((p) => `"${p}"`).join(', ')} for this task, got ${typeof provider === 'string' ? `a string of ${provider.length} characters` : typeof provider}`, { modelId: id });
   }
   return { provider, model: options.model, accessToken };
 }

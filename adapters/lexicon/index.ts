@@ -14,7 +14,9 @@
  */
 import { createRequire } from 'node:module';
 import { defineRewardModel, type DefineRewardModelOptions } from '../../src/model/define.js';
-import { configReader } from '../../src/model/config-reader.js';
+import { LEXICON_CONFIG_FIELDS } from '../../src/model/config-fields.js';
+import { configReader, shapeOf } from '../../src/model/config-reader.js';
+import { didYouMean } from '../../src/model/suggest.js';
 import type { AdapterContext, AdapterFactory, ModelConfigEntry } from '../../src/model/registry.js';
 import { InvalidArgumentError } from '../../src/spec/errors.js';
 import { applyTemplate, DEFAULT_TEMPLATE, type RewardModel, type Template } from '../../src/spec/reward-model.js';
@@ -99,36 +101,37 @@ export function createLexiconModel(options: LexiconModelOptions): RewardModel {
 
 /** Builds a lexicon model from a config entry: `{"id", "type": "lexicon", "name", "field"?, "template"?, "extras"?}`. */
 export const fromConfig: AdapterFactory = (config: ModelConfigEntry, context: AdapterContext) => {
-  const reader = configReader(config, context);
-  const { fail } = reader;
-  const name = config.name;
-  if (typeof name !== 'string' || !Object.hasOwn(LEXICON_FIELDS, name)) {
-    fail('name', `expected one of ${quote(LEXICON_NAMES)}, got ${JSON.stringify(name) ?? 'nothing (the field is required)'}`);
+  const read = configReader(config, context);
+  read.only(LEXICON_CONFIG_FIELDS);
+  const name = read.oneOf('name', LEXICON_NAMES, true);
+  const fields: readonly string[] | undefined = name === undefined ? undefined : LEXICON_FIELDS[name];
+  let field = read.string('field');
+  if (field !== undefined && fields && !fields.includes(field)) {
+    read.problem('field', `expected one of ${quote(fields)} for the ${name} scorer, got ${shapeOf(field)}${didYouMean(field, fields, (f) => `"${f}"`)}`);
+    field = undefined;
   }
-  const fields: readonly string[] = LEXICON_FIELDS[name as LexiconName];
-  if (config.field !== undefined && (typeof config.field !== 'string' || !fields.includes(config.field))) {
-    fail('field', `expected one of ${quote(fields)} for the ${String(name)} scorer, got ${JSON.stringify(config.field)}`);
-  }
-  if (config.template !== undefined && typeof config.template !== 'string') {
-    fail('template', `expected a string, got ${JSON.stringify(config.template)}`);
-  }
+  const template = read.string('template');
   const extras = config.extras;
   if (extras !== undefined) {
-    if (name !== 'afinn') fail('extras', `expected no \`extras\`: only the afinn scorer accepts extra words`);
-    if (typeof extras !== 'object' || extras === null || Array.isArray(extras)) {
-      fail('extras', `expected an object mapping words to finite numbers, got ${JSON.stringify(extras)}`);
-    }
-    for (const [word, value] of Object.entries(extras as object)) {
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail(`extras.${word}`, `expected a finite number, got ${JSON.stringify(value)}`);
+    if (name !== undefined && name !== 'afinn') read.problem('extras', `expected no \`extras\`: only the afinn scorer accepts extra words`);
+    else if (typeof extras !== 'object' || extras === null || Array.isArray(extras)) {
+      read.problem('extras', `expected an object mapping words to finite numbers, got ${shapeOf(extras)}`);
+    } else {
+      for (const [word, value] of Object.entries(extras)) {
+        if (typeof value !== 'number' || !Number.isFinite(value)) read.problem(`extras.${word}`, `expected a finite number, got ${shapeOf(value)}`);
+      }
     }
   }
+  const maxBatchSize = read.number('maxBatchSize', { integer: true, min: 1 });
+  const concurrency = read.number('concurrency', { integer: true, min: 1 });
+  read.done();
   return createLexiconModel({
     id: config.id,
-    name: name as LexiconName,
-    field: config.field as string | undefined,
-    template: config.template as string | undefined,
+    name: name!,
+    field,
+    template,
     extras: extras as Record<string, number> | undefined,
-    maxBatchSize: reader.number('maxBatchSize', { integer: true, min: 1 }),
-    concurrency: reader.number('concurrency', { integer: true, min: 1 }),
+    maxBatchSize,
+    concurrency,
   });
 };

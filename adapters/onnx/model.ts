@@ -1,6 +1,7 @@
 /**
- * ONNX reward models on onnxruntime-node: any sequence-classification model exported in the Hugging Face /
- * Optimum layout (see docs/adapters.md, "onnx"), including the project's own models/bow-rm.
+ * ONNX reward models on onnxruntime (native onnxruntime-node when installed, else the WebAssembly onnxruntime-web;
+ * see runtime.ts): any sequence-classification model exported in the Hugging Face / Optimum layout (see
+ * docs/adapters.md, "onnx"), including the project's own models/bow-rm.
  *
  * Texts are tokenized with @huggingface/tokenizers, truncated to `maxLength`, sorted by length so each backend
  * call pads only to the longest of similar texts, and put back in the caller's order. Inference is local and
@@ -8,7 +9,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-web';
 import { chatTemplateSource, createChatTemplate } from '../../src/model/chat-template.js';
 import { defineRewardModel } from '../../src/model/define.js';
 import { InvalidArgumentError, InvalidResponseError, ModelLoadError } from '../../src/spec/errors.js';
@@ -16,6 +17,7 @@ import { DEFAULT_TEMPLATE, type RewardModel, type ScoreRequest, type Template } 
 import { createTextEncoder, type EncodedText } from './encode.js';
 import { readModelFolder } from './folder.js';
 import { labelCount, resolveLabelRule, rewardOf, type LabelOption } from './labels.js';
+import { loadOnnxRuntime, ONNX_BACKENDS, type OnnxBackend } from './runtime.js';
 import { buildFeeds } from './tensors.js';
 
 export interface OnnxRewardModelOptions {
@@ -32,8 +34,15 @@ export interface OnnxRewardModelOptions {
   readonly label?: LabelOption;
   /** Threads inside one operator. @default onnxruntime's choice (the physical cores) */
   readonly intraOpNumThreads?: number;
-  /** Threads across operators. @default onnxruntime's choice */
+  /** Threads across operators (onnxruntime-node). @default onnxruntime's choice */
   readonly interOpNumThreads?: number;
+  /**
+   * Which onnxruntime runs the graph: `node` (the optional onnxruntime-node package: native, CUDA), `web` (the
+   * bundled onnxruntime-web: WebAssembly on the CPU), or `auto`: node when installed, else web. @default 'auto'
+   */
+  readonly backend?: OnnxBackend;
+  /** onnxruntime-node execution providers in order of preference, e.g. `['cuda', 'cpu']`. @default ['cpu'] */
+  readonly executionProviders?: readonly string[];
   /** Texts per inference call. @default 32 */
   readonly maxBatchSize?: number;
   /** Inference calls in flight at once. @default 1 */
@@ -78,7 +87,17 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
       throw new InvalidArgumentError(name, `Expected \`${name}\` of model \`${id}\` to be a positive integer, got \`${value}\``, { modelId: id });
     }
   }
+  const backend = options.backend ?? 'auto';
+  if (!(ONNX_BACKENDS as readonly string[]).includes(backend)) {
+    throw new InvalidArgumentError('backend', `Expected \`backend\` of model \`${id}\` to be one of ${ONNX_BACKENDS.map((name) => `"${name}"`).join(', ')}, got \`${String(backend)}\``, { modelId: id });
+  }
+  const providers = options.executionProviders;
+  if (providers !== undefined && (!Array.isArray(providers) || providers.length === 0 || !providers.every((provider) => typeof provider === 'string' && provider.length > 0))) {
+    throw new InvalidArgumentError('executionProviders', `Expected \`executionProviders\` of model \`${id}\` to be a non-empty array of provider names such as ["cuda", "cpu"]`, { modelId: id });
+  }
+  const settings = { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: options.interOpNumThreads, executionProviders: providers };
   const folder = await readModelFolder(options.path, id, options.file);
+  const runtime = await loadOnnxRuntime(backend, id, settings);
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(folder.tokenizer, folder.tokenizerConfig);
@@ -87,13 +106,9 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
   }
   let session: ort.InferenceSession;
   try {
-    // onnxruntime-node rejects keys that are present but undefined.
-    const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
-    if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-    if (options.interOpNumThreads !== undefined) sessionOptions.interOpNumThreads = options.interOpNumThreads;
-    session = await ort.InferenceSession.create(folder.onnxFile, sessionOptions);
+    session = await runtime.createSession(folder.onnxFile, settings);
   } catch (error) {
-    throw new ModelLoadError(`Model \`${id}\`: onnxruntime could not load ${folder.onnxFile} (${error instanceof Error ? error.message : String(error)})`, { modelId: id, cause: error });
+    throw new ModelLoadError(`Model \`${id}\`: ${runtime.name} could not load ${folder.onnxFile} (${error instanceof Error ? error.message : String(error)})`, { modelId: id, cause: error });
   }
   try {
     const labels = labelCount(folder.config);
@@ -129,9 +144,9 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
         const encoded = (batch as readonly EncodedRequest[]).map((request) => request.encoded);
         let output: ort.InferenceSession.OnnxValueMapType;
         try {
-          output = await session.run(buildFeeds(encoded, { padId, inputNames: session.inputNames }));
+          output = await session.run(buildFeeds(encoded, { padId, inputNames: session.inputNames, Tensor: runtime.Tensor }), runtime.runOptions);
         } catch (error) {
-          throw new InvalidResponseError(`Model \`${id}\`: onnxruntime failed on ${folder.onnxFile} (${error instanceof Error ? error.message : String(error)})`, { modelId: id, cause: error });
+          throw new InvalidResponseError(`Model \`${id}\`: ${runtime.name} failed on ${folder.onnxFile} (${error instanceof Error ? error.message : String(error)})`, { modelId: id, cause: error });
         }
         const logits = output.logits as ort.Tensor;
         const perRow = logits.dims.length === 1 ? 1 : Number(logits.dims.at(-1));

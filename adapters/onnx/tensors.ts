@@ -1,11 +1,13 @@
 /** Pads a batch of encodings to its own longest sequence and builds the int64 feeds an Optimum export expects. */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-web';
 import type { EncodedText } from './encode.js';
 
 export interface FeedOptions {
   readonly padId: number;
   /** Which inputs the graph declares (token_type_ids is optional in Optimum exports). */
   readonly inputNames: readonly string[];
+  /** The Tensor class of the runtime that will run the feeds. */
+  readonly Tensor: typeof ort.Tensor;
 }
 
 export function buildFeeds(batch: readonly EncodedText[], options: FeedOptions): Record<string, ort.Tensor> {
@@ -25,8 +27,8 @@ export function buildFeeds(batch: readonly EncodedText[], options: FeedOptions):
     if (typeIds && types) for (let column = 0; column < types.length; column++) typeIds[offset + column] = BigInt(types[column]);
   }
   const dims = [batch.length, width];
-  const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', inputIds, dims) };
-  if (options.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', attentionMask, dims);
-  if (typeIds) feeds.token_type_ids = new ort.Tensor('int64', typeIds, dims);
+  const feeds: Record<string, ort.Tensor> = { input_ids: new options.Tensor('int64', inputIds, dims) };
+  if (options.inputNames.includes('attention_mask')) feeds.attention_mask = new options.Tensor('int64', attentionMask, dims);
+  if (typeIds) feeds.token_type_ids = new options.Tensor('int64', typeIds, dims);
   return feeds;
 }

@@ -3,25 +3,14 @@
  * The `reward-router` command line. Each command lives in `commands/<name>.ts` and registers itself on the
  * program; this file only wires them and maps failures to exit codes (0 ok, 1 failure, 2 bad usage).
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { RewardRouterError } from '../spec/errors.js';
+import { packageVersion } from '../version.js';
 import { commands } from './commands/index.js';
+import { checkRequiredOptionsLast, reportUsageError } from './usage.js';
 import { UsageError } from './usage-error.js';
-
-/** The version in package.json (two folders up from src/cli, three from dist/src/cli). */
-function packageVersion(): string {
-  for (const relative of ['../../package.json', '../../../package.json']) {
-    try {
-      const json = JSON.parse(readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8')) as { name?: string; version?: string };
-      if (json.name === 'reward-router' && json.version) return json.version;
-    } catch {
-      // try the next location
-    }
-  }
-  return 'unknown';
-}
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = new Command();
@@ -30,24 +19,26 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .version(packageVersion(), '-V, --version', 'print the version')
     .description('Pick and route reward models for RLHF by induced reward variance and accuracy')
     .exitOverride()
-    .showHelpAfterError();
+    // Commander's own error lines are replaced by the one usage format (usage.ts); help still prints as usual.
+    .configureOutput({ outputError: () => undefined })
+    .showSuggestionAfterError(true);
   for (const register of commands) register(program);
+  checkRequiredOptionsLast(program);
+  const writeError = (text: string) => process.stderr.write(text);
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
-      return 2;
+      if (error.code === 'commander.help') return 2; // `reward-router` alone: commander printed the help
+      return reportUsageError(error, argv, program, writeError);
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`reward-router: ${error.message}\n`);
-      return 2;
-    }
+    if (error instanceof UsageError) return reportUsageError(error, argv, program, writeError);
     const message = error instanceof Error ? error.message : String(error);
     const code = RewardRouterError.isInstance(error) ? ` [${error.code}]` : '';
-    process.stderr.write(`reward-router: error${code}: ${message}\n`);
-    if (process.env.REWARD_ROUTER_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    writeError(`reward-router: error${code}: ${message}\n`);
+    if (process.env.REWARD_ROUTER_DEBUG && error instanceof Error) writeError(`${error.stack}\n`);
     return 1;
   }
 }

@@ -1,18 +1,23 @@
 /**
- * The rollouts reader: DESIGN.md section 3, streamed line by line and validated against the contract. Every error
+ * The rollouts reader (docs/contracts.md), streamed line by line and validated against the contract. Every error
  * names the file, the line and the field, and says what was expected.
  *
  * Two kinds of line are accepted, in the same file or in separate ones:
  * - a *group* (`prompt_id`, `prompt`, `completions`, optional `scores`, `preference`, and `label` or `labels`);
  * - a RewardBench-style *preference record* (`prompt`, `chosen`, `rejected`, optional `scores` with
  *   `[chosen, rejected]` per RM), used for off-policy accuracy.
- * Blank lines are ignored. Unknown fields are kept as they are.
+ * Blank lines are ignored. Unknown fields are kept as they are. Prompts, completions and preference texts may be
+ * chat messages (messages.ts); a Parquet file is read like JSONL, row by row (parquet.ts); with `groupBy`, lines are
+ * single completions grouped into groups (group-by.ts).
  */
 import { AbortedError, InvalidInputError } from '../spec/errors.js';
 import { labelProblem } from '../spec/label.js';
 import type { PreferenceRecord, RolloutGroup, ScoreTable } from '../spec/rollout.js';
+import { RowGrouper, RowGroupingError } from './group-by.js';
 import { HashedIdSet } from './id-set.js';
 import { readLines } from './lines.js';
+import { attachChatForms, isFieldProblem, readCompletionValue, readPromptValue, withChatFormsRestored, type ChatForms, type ChatMessageInput } from './messages.js';
+import { isParquetFile, readParquetRows } from './parquet.js';
 
 export type RolloutRecord =
   | { readonly line: number; readonly kind: 'group'; readonly group: RolloutGroup }
@@ -23,15 +28,22 @@ export interface ReadRolloutsOptions {
   readonly signal?: AbortSignal;
   /** Reject duplicate prompt_ids (needs one Set entry per group). @default true */
   readonly checkDuplicates?: boolean;
+  /**
+   * The file has one row per completion (TRL / Hugging Face shape): group rows with the same `prompt`, or with the
+   * same value of the named field (e.g. `prompt_id`, `uid`). See group-by.ts. @default undefined (one group per line)
+   */
+  readonly groupBy?: string;
 }
 
 interface Where {
   readonly file: string;
   readonly line: number;
+  /** Parquet rows are numbered, not lines. */
+  readonly unit?: 'row';
 }
 
 function fail(where: Where, field: string | undefined, message: string): never {
-  const location = `${where.file}:${where.line}`;
+  const location = where.unit === 'row' ? `${where.file}: row ${where.line}` : `${where.file}:${where.line}`;
   throw new InvalidInputError(field ? `${location}: field \`${field}\`: ${message}` : `${location}: ${message}`, {
     file: where.file,
     line: where.line,
@@ -193,6 +205,26 @@ function checkString(object: Record<string, unknown>, field: string, where: Wher
   return value;
 }
 
+/** A prompt, completion, chosen or rejected text: a string or chat messages; the text, and the messages if any. */
+function readText(value: unknown, field: string, where: Where, kind: 'prompt' | 'completion', next?: string): { text: string; messages?: readonly ChatMessageInput[] } {
+  const result = kind === 'prompt' ? readPromptValue(value, field, next) : readCompletionValue(value, field);
+  if (isFieldProblem(result)) fail(where, result.field, result.message);
+  return result;
+}
+
+/** The role whose turn a completion given as messages is (its first message's), for the prompt's last line. */
+function answeringRole(completion: unknown): string | undefined {
+  const first = Array.isArray(completion) ? (completion[0] as { role?: unknown } | undefined) : undefined;
+  return typeof first?.role === 'string' && first.role.length > 0 ? first.role : undefined;
+}
+
+/** The record with its texts as strings (what RMs see), the message forms kept for writing back. */
+function withTexts<T extends object>(object: Record<string, unknown>, texts: Record<string, unknown>, forms: ChatForms): T {
+  const hasMessages = forms.prompt || forms.chosen || forms.rejected || forms.completions?.some((item) => item !== undefined);
+  if (!hasMessages) return object as T;
+  return attachChatForms({ ...object, ...texts } as T, forms);
+}
+
 /** Validates one parsed line. Exported for the server and tests; `readRollouts` is the usual entry point. */
 export function validateRolloutValue(value: unknown, where: Where): RolloutRecord {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -200,41 +232,60 @@ export function validateRolloutValue(value: unknown, where: Where): RolloutRecor
   }
   const object = value as Record<string, unknown>;
   if (!('completions' in object) && 'chosen' in object && 'rejected' in object) {
-    checkString(object, 'prompt', where);
-    checkString(object, 'chosen', where);
-    checkString(object, 'rejected', where);
+    const prompt = readText(object.prompt, 'prompt', where, 'prompt', answeringRole(object.chosen));
+    const chosen = readText(object.chosen, 'chosen', where, 'completion');
+    const rejected = readText(object.rejected, 'rejected', where, 'completion');
     if (object.scores !== undefined) checkScores(object.scores, 'scores', 2, '[chosen, rejected]', where);
     checkLabels(object, undefined, where);
-    return { line: where.line, kind: 'preference', record: object as unknown as PreferenceRecord };
+    const record = withTexts<PreferenceRecord>(object, { prompt: prompt.text, chosen: chosen.text, rejected: rejected.text }, { prompt: prompt.messages, chosen: chosen.messages, rejected: rejected.messages });
+    return { line: where.line, kind: 'preference', record };
+  }
+  if (!('completions' in object) && 'completion' in object) {
+    fail(where, 'completions', 'expected a list of completions, got none; this line has one `completion`, the shape of one row per completion (TRL, Hugging Face datasets): group the rows with `--group-by prompt` (or `--group-by FIELD`, e.g. `--group-by prompt_id`)');
+  }
+  if (object.prompt_id === undefined && Array.isArray(object.completions)) {
+    fail(where, 'prompt_id', 'expected a string, got nothing (the field is required); a file without ids can be read with `--group-by prompt`, which makes an id from each prompt');
   }
   checkString(object, 'prompt_id', where, true);
-  checkString(object, 'prompt', where);
   const completions = object.completions;
+  const prompt = readText(object.prompt, 'prompt', where, 'prompt', answeringRole(Array.isArray(completions) ? completions[0] : undefined));
   if (!Array.isArray(completions)) {
     fail(where, 'completions', `expected an array of strings, got ${completions === undefined ? 'nothing (the field is required)' : describe(completions)}`);
   }
-  for (let i = 0; i < completions.length; i++) {
-    if (typeof completions[i] !== 'string') fail(where, `completions[${i}]`, `expected a string, got ${describe(completions[i])}`);
-  }
+  const completionTexts = completions.map((completion, i) => readText(completion, `completions[${i}]`, where, 'completion'));
   if (object.scores !== undefined) checkScores(object.scores, 'scores', completions.length, 'one per completion', where);
   checkLabels(object, completions.length, where);
   const preference = object.preference;
+  let pairTexts: { chosen: { text: string; messages?: readonly ChatMessageInput[] }; rejected: { text: string; messages?: readonly ChatMessageInput[] } } | undefined;
   if (preference !== undefined) {
     if (typeof preference !== 'object' || preference === null || Array.isArray(preference)) {
       fail(where, 'preference', `expected an object with \`chosen\` and \`rejected\`, got ${describe(preference)}`);
     }
     const pair = preference as Record<string, unknown>;
-    for (const key of ['chosen', 'rejected']) {
-      if (typeof pair[key] !== 'string') fail(where, `preference.${key}`, `expected a string, got ${pair[key] === undefined ? 'nothing (the field is required)' : describe(pair[key])}`);
-    }
+    pairTexts = { chosen: readText(pair.chosen, 'preference.chosen', where, 'completion'), rejected: readText(pair.rejected, 'preference.rejected', where, 'completion') };
     if (pair.scores !== undefined) checkScores(pair.scores, 'preference.scores', 2, '[chosen, rejected]', where);
   }
-  return { line: where.line, kind: 'group', group: object as unknown as RolloutGroup };
+  const texts: Record<string, unknown> = { prompt: prompt.text, completions: completionTexts.map((item) => item.text) };
+  if (pairTexts && (pairTexts.chosen.messages || pairTexts.rejected.messages)) {
+    texts.preference = { ...(preference as object), chosen: pairTexts.chosen.text, rejected: pairTexts.rejected.text };
+  }
+  const group = withTexts<RolloutGroup>(object, texts, {
+    prompt: prompt.messages,
+    completions: completionTexts.some((item) => item.messages) ? completionTexts.map((item) => item.messages) : undefined,
+    chosen: pairTexts?.chosen.messages,
+    rejected: pairTexts?.rejected.messages,
+  });
+  return { line: where.line, kind: 'group', group };
 }
 
 /** Parses and validates one line of text. */
 export function parseRolloutLine(text: string, where: Where): RolloutRecord {
   const { value, marked } = parseJson(text, where);
+  return validateParsed(value, marked, where);
+}
+
+/** Validates a parsed value and checks the parts the validator passes through (unknown fields, message extras). */
+function validateParsed(value: unknown, marked: boolean, where: Where): RolloutRecord {
   const record = validateRolloutValue(value, where);
   const object = value as Record<string, unknown>;
   if (record.kind === 'preference') checkPassThroughFields(object, PREFERENCE_FIELDS, '', marked, where);
@@ -242,11 +293,45 @@ export function parseRolloutLine(text: string, where: Where): RolloutRecord {
     checkPassThroughFields(object, GROUP_FIELDS, '', marked, where);
     if (record.group.preference) checkPassThroughFields(object.preference as Record<string, unknown>, PREFERENCE_FIELDS, 'preference.', marked, where);
   }
+  checkMessageExtras(object, marked, where);
   return record;
 }
 
-/** The line on which `promptId` first appears before line `before`, or undefined (re-reads the file; rare path). */
-async function findEarlierLine(path: string, promptId: string, before: number): Promise<number | undefined> {
+/** Chat messages may carry fields of their own (`tool_calls`, `name`), passed through like unknown fields. */
+function checkMessageExtras(object: Record<string, unknown>, marked: boolean, where: Where): void {
+  const pair = object.preference as Record<string, unknown> | undefined;
+  const texts: Array<[string, unknown]> = [['prompt', object.prompt], ['chosen', object.chosen], ['rejected', object.rejected], ['preference.chosen', pair?.chosen], ['preference.rejected', pair?.rejected]];
+  if (Array.isArray(object.completions)) object.completions.forEach((item, index) => texts.push([`completions[${index}]`, item]));
+  for (const [field, text] of texts) {
+    if (!Array.isArray(text)) continue;
+    const problem = findProblem(text, field, MAX_NESTING_DEPTH - 2, marked);
+    if (problem?.kind === 'depth') fail(where, field, `nested deeper than ${MAX_NESTING_DEPTH} levels; expected at most ${MAX_NESTING_DEPTH}`);
+    if (problem) fail(where, problem.path, 'expected a JSON value, got NaN or Infinity (not valid JSON)');
+  }
+}
+
+/** Parsed values of a file, JSONL line by line or Parquet row by row, blank lines skipped. */
+async function* valuesOf(path: string, signal: AbortSignal | undefined): AsyncGenerator<{ where: Where; value: unknown; marked: boolean }> {
+  if (await isParquetFile(path)) {
+    for await (const { number, value } of readParquetRows(path, { signal })) yield { where: { file: path, line: number, unit: 'row' }, value, marked: false };
+    return;
+  }
+  for await (const { number, text } of linesOf(path, signal)) {
+    if (text.trim().length === 0) continue;
+    const where = { file: path, line: number };
+    yield { where, ...parseJson(text, where) };
+  }
+}
+
+/** The line (or row) on which `promptId` first appears before `before`, or undefined (re-reads the file; rare path). */
+async function findEarlierLine(path: string, promptId: string, before: number, parquet: boolean): Promise<number | undefined> {
+  if (parquet) {
+    for await (const { number, value } of readParquetRows(path)) {
+      if (number >= before) return undefined;
+      if (value.prompt_id === promptId) return number;
+    }
+    return undefined;
+  }
   for await (const { number, text } of readLines(path)) {
     if (number >= before) return undefined;
     // A cheap text filter first; a line with escapes may spell the id differently (`\u0062` for `b`), so parse it.
@@ -270,31 +355,58 @@ async function* linesOf(path: string, signal: AbortSignal | undefined): AsyncGen
     const code = (error as NodeJS.ErrnoException)?.code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
       const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-      throw new InvalidInputError(`${path}: cannot read the rollouts file (${reason}); expected a JSONL file`, { file: path, cause: error });
+      throw new InvalidInputError(`${path}: cannot read the rollouts file (${reason}); expected a JSONL or Parquet file`, { file: path, cause: error });
     }
     throw error;
   }
 }
 
-/** Streams a rollouts JSONL file (groups and/or preference records), validated. See the module comment. */
+/** Groups the rows of a one-row-per-completion file (see group-by.ts); preference records pass through. */
+async function* groupedRecords(path: string, groupBy: string, signal: AbortSignal | undefined): AsyncGenerator<RolloutRecord> {
+  const grouper = new RowGrouper(groupBy);
+  let unit: 'row' | undefined;
+  // A NaN token in any row may have been carried into its group's fields.
+  let anyMarked = false;
+  for await (const { where, value, marked } of valuesOf(path, signal)) {
+    unit = where.unit;
+    anyMarked ||= marked;
+    const object = value as Record<string, unknown>;
+    if (typeof object === 'object' && object !== null && !Array.isArray(object) && !('completion' in object) && !('completions' in object) && 'chosen' in object && 'rejected' in object) {
+      yield validateParsed(value, marked, where);
+      continue;
+    }
+    try {
+      grouper.add(value, where.line);
+    } catch (error) {
+      if (!(error instanceof RowGroupingError)) throw error;
+      fail(where, error.problem.field || undefined, error.problem.message);
+    }
+  }
+  for (const { line, value } of grouper.drain()) yield validateParsed(value, anyMarked, { file: path, line, ...(unit ? { unit } : {}) });
+}
+
+/** Streams a rollouts file (JSONL or Parquet; groups and/or preference records), validated. See the module comment. */
 export async function* readRollouts(path: string, options: ReadRolloutsOptions = {}): AsyncGenerator<RolloutRecord> {
+  if (options.groupBy !== undefined) {
+    // Grouped ids are unique by construction (a hash of the prompt, or distinct key values).
+    yield* groupedRecords(path, options.groupBy, options.signal);
+    return;
+  }
   // Duplicate check in 8 bytes a group: hashes only, a hash hit confirmed by re-reading the file.
   const seen = options.checkDuplicates === false ? undefined : new HashedIdSet();
-  for await (const { number, text } of linesOf(path, options.signal)) {
-    if (text.trim().length === 0) continue;
-    const where = { file: path, line: number };
-    const record = parseRolloutLine(text, where);
+  for await (const { where, value, marked } of valuesOf(path, options.signal)) {
+    const record = validateParsed(value, marked, where);
     if (seen && record.kind === 'group' && !seen.add(record.group.prompt_id)) {
-      const first = await findEarlierLine(path, record.group.prompt_id, number);
+      const first = await findEarlierLine(path, record.group.prompt_id, where.line, where.unit === 'row');
       if (first !== undefined) {
-        fail(where, 'prompt_id', `duplicate prompt_id ${JSON.stringify(record.group.prompt_id)} (first seen on line ${first}); expected each prompt_id once`);
+        fail(where, 'prompt_id', `duplicate prompt_id ${JSON.stringify(record.group.prompt_id)} (first seen on ${where.unit === 'row' ? 'row' : 'line'} ${first}); expected each prompt_id once`);
       }
     }
     yield record;
   }
 }
 
-/** One JSON line (no newline) for a group or a preference record, every field kept. */
+/** One JSON line (no newline) for a group or a preference record, every field kept (chat messages as they were read). */
 export function serializeRollout(value: RolloutGroup | PreferenceRecord): string {
-  return JSON.stringify(value);
+  return JSON.stringify(withChatFormsRestored(value));
 }

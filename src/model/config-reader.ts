@@ -1,40 +1,65 @@
 /**
  * Reads one model entry of a JSON config with errors that name the file, the JSON path, the model and what was
- * expected. Every adapter's `fromConfig` uses it, so config errors read the same whatever the adapter. Option errors raised later by the adapter itself (InvalidArgumentError) are turned into config errors
- * on the same field by `asConfigError`.
+ * expected. Every adapter's `fromConfig` uses it, so config errors read the same whatever the adapter.
+ *
+ * The reader collects problems instead of stopping at the first: each getter records what is wrong with its field
+ * and returns undefined, `only` records every unknown field (with a "did you mean"), and `done()` throws one
+ * InvalidConfigError listing them all. Call `done()` after reading every field and before building the model.
+ * Values are described by type and shape, never echoed (config-problems.ts says why). Option errors raised later by
+ * the adapter itself (InvalidArgumentError) become config errors on the same field through `asConfigError`.
  */
-import { InvalidConfigError, RewardRouterError } from '../spec/errors.js';
+import { RewardRouterError } from '../spec/errors.js';
+import { configProblemsError, describeValue, type ConfigProblem } from './config-problems.js';
+import type { AllowedFields } from './config-fields.js';
 import type { AdapterContext, ModelConfigEntry } from './registry.js';
+import { didYouMean } from './suggest.js';
 
 export interface ConfigReader {
+  /** Records a problem with `key`. */
+  problem(key: string, message: string): void;
+  /** Records a problem with `key` and throws every problem recorded so far. */
   fail(key: string, message: string): never;
   string(key: string, required?: boolean): string | undefined;
   number(key: string, check?: { integer?: boolean; min?: number }): number | undefined;
   boolean(key: string): boolean | undefined;
   oneOf<T extends string>(key: string, values: readonly T[], required?: boolean): T | undefined;
   stringRecord(key: string): Record<string, string> | undefined;
-  /** Fails on any field not in `allowed` (typos would otherwise be ignored silently). */
-  only(allowed: readonly string[]): void;
+  /** A non-empty array of non-empty strings. */
+  stringList(key: string): string[] | undefined;
+  /** Records every field not in `allowed` (typos would otherwise be ignored silently), with the closest known one. */
+  only(allowed: readonly string[] | AllowedFields): void;
+  /** Throws one error listing every recorded problem; does nothing when there is none. */
+  done(): void;
 }
 
+/** `expected ..., got <shape>`, for messages of adapters that check a field themselves. */
+export const shapeOf = describeValue;
+
 export function configReader(config: ModelConfigEntry, context: AdapterContext): ConfigReader {
-  const where = `${context.file ? `${context.file}: ` : ''}${context.path}`;
-  const fail = (key: string, message: string): never => {
-    throw new InvalidConfigError(`${where}.${key} (model \`${config.id}\`): ${message}`, {
-      file: context.file,
-      path: `${context.path}.${key}`,
-      modelId: config.id,
-    });
+  const problems: ConfigProblem[] = [];
+  const modelId = typeof config.id === 'string' && config.id.length > 0 ? config.id : undefined;
+  const record = (key: string, message: string) => {
+    problems.push({ path: `${context.path}.${key}`, message, ...(modelId ? { modelId } : {}) });
   };
-  // Values are described by type, never echoed: a misplaced API key must not end up in an error message or a log.
-  const shown = (value: unknown) => (value === undefined ? 'nothing (the field is required)' : describeType(value));
+  const done = () => {
+    if (problems.length > 0) throw configProblemsError(problems, context.file);
+  };
+  const shown = describeValue;
   return {
-    fail,
+    problem: record,
+    fail(key, message) {
+      record(key, message);
+      done();
+      throw new Error('unreachable');
+    },
     string(key, required = false) {
       const value = config[key];
       if (value === undefined && !required) return undefined;
-      if (typeof value !== 'string' || value === '') fail(key, `expected a non-empty string, got ${shown(value)}`);
-      return value as string;
+      if (typeof value !== 'string' || value === '') {
+        record(key, `expected a non-empty string, got ${shown(value)}`);
+        return undefined;
+      }
+      return value;
     },
     number(key, check = {}) {
       const value = config[key];
@@ -42,39 +67,71 @@ export function configReader(config: ModelConfigEntry, context: AdapterContext):
       const ok = typeof value === 'number' && Number.isFinite(value) && (!check.integer || Number.isInteger(value)) && (check.min === undefined || value >= check.min);
       if (!ok) {
         const kind = check.integer ? 'an integer' : 'a finite number';
-        fail(key, `expected ${kind}${check.min === undefined ? '' : ` of at least ${check.min}`}, got ${typeof value === 'number' ? String(value) : shown(value)}`);
+        record(key, `expected ${kind}${check.min === undefined ? '' : ` of at least ${check.min}`}, got ${shown(value)}`);
+        return undefined;
       }
       return value as number;
     },
     boolean(key) {
       const value = config[key];
       if (value === undefined) return undefined;
-      if (typeof value !== 'boolean') fail(key, `expected true or false, got ${shown(value)}`);
-      return value as boolean;
+      if (typeof value !== 'boolean') {
+        record(key, `expected true or false, got ${shown(value)}`);
+        return undefined;
+      }
+      return value;
     },
     oneOf(key, values, required = false) {
       const value = config[key];
       if (value === undefined && !required) return undefined;
       if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-        fail(key, `expected one of ${values.map((v) => `"${v}"`).join(', ')}, got ${shown(value)}`);
+        record(key, `expected one of ${values.map((v) => `"${v}"`).join(', ')}, got ${shown(value)}${didYouMean(value, values, (v) => `"${v}"`)}`);
+        return undefined;
       }
       return value as (typeof values)[number];
     },
     stringRecord(key) {
       const value = config[key];
       if (value === undefined) return undefined;
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(key, `expected an object of strings, got ${shown(value)}`);
-      for (const [name, item] of Object.entries(value as object)) {
-        if (typeof item !== 'string') fail(`${key}.${name}`, `expected a string, got ${shown(item)}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        record(key, `expected an object of strings, got ${shown(value)}`);
+        return undefined;
       }
-      return value as Record<string, string>;
+      let ok = true;
+      for (const [name, item] of Object.entries(value as object)) {
+        if (typeof item !== 'string') {
+          record(`${key}.${name}`, `expected a string, got ${shown(item)}`);
+          ok = false;
+        }
+      }
+      return ok ? (value as Record<string, string>) : undefined;
+    },
+    stringList(key) {
+      const value = config[key];
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string' && item.length > 0)) {
+        record(key, `expected a non-empty array of non-empty strings, got ${shown(value)}`);
+        return undefined;
+      }
+      return value as string[];
     },
     only(allowed) {
+      const fields = Array.isArray(allowed) ? (allowed as readonly string[]) : (allowed as AllowedFields).allowed;
+      const elsewhere = Array.isArray(allowed) ? () => undefined : (allowed as AllowedFields).elsewhere;
       for (const key of Object.keys(config)) {
-        if (!allowed.includes(key)) fail(key, `unknown field; expected one of ${allowed.map((k) => `\`${k}\``).join(', ')}`);
+        if (!fields.includes(key)) record(key, unknownFieldMessage(key, fields, elsewhere(key)));
       }
     },
+    done,
   };
+}
+
+/** The message for an unknown field: the closest known field, else where it belongs, else the list. */
+export function unknownFieldMessage(key: string, allowed: readonly string[], elsewhere?: string): string {
+  const suggestion = didYouMean(key, allowed);
+  if (suggestion) return `unknown field${suggestion}`;
+  if (elsewhere) return `unknown field here: ${elsewhere}`;
+  return `unknown field; expected one of ${allowed.map((k) => `\`${k}\``).join(', ')}`;
 }
 
 /** Runs `create`, turning an option error (InvalidArgumentError) into an InvalidConfigError on the same field. */
@@ -84,17 +141,8 @@ export function asConfigError<T>(config: ModelConfigEntry, context: AdapterConte
   } catch (error) {
     if (RewardRouterError.isInstance(error) && error.code === 'INVALID_ARGUMENT') {
       const field = (error as RewardRouterError & { argument: string }).argument;
-      return configReader(config, context).fail(field, error.message);
+      throw configProblemsError([{ path: `${context.path}.${field}`, message: error.message, ...(config.id ? { modelId: config.id } : {}) }], context.file, error);
     }
     throw error;
   }
-}
-
-/** A value's kind for an error message, without its content (which may be a secret). */
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'string') return `a string of ${value.length} characters`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  return typeof value === 'object' ? 'an object' : typeof value;
 }

@@ -1,18 +1,24 @@
 /**
- * The model config (DESIGN.md section 3): reading and validating it.
+ * The model config (docs/contracts.md, "Model config"): reading and validating it.
  *
  *   {"models": [{"id": "afinn", "type": "lexicon", "name": "afinn"}, ...], "reference": "gold",
  *    "router": {...}, "cache": {"maxEntries": 100000, "maxBytes": 67108864}}
  *
  * Validation is hand-written so it can report every problem at once, each with its location, model and what was
- * expected: `models.json: models[2].url (model \`gold\`): expected an http(s) URL, got "localhost:5000"`. This file
- * checks the structure and the fields every adapter of a type needs; each adapter's `fromConfig` checks the rest.
+ * expected: `models.json: models[2].url (model \`gold\`): expected an http(s) URL, got a string of 14 characters
+ * that is not a URL (it has no scheme: ...)`. Values are described by shape, never echoed (a key pasted into the
+ * wrong field must not reach a log). This file checks the structure, every model's field names (unknown ones get
+ * a "did you mean") and the fields every adapter of a type needs; each adapter's `fromConfig` checks the rest.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InvalidConfigError } from '../spec/errors.js';
-import { registeredTypes, type ModelConfigEntry } from './registry.js';
 import type { ScoreCacheOptions } from './cache.js';
+import { allowedFields } from './config-fields.js';
+import { configProblemsError, describeValue, type ConfigProblem } from './config-problems.js';
+import { unknownFieldMessage } from './config-reader.js';
+import { registeredTypes, type ModelConfigEntry } from './registry.js';
+import { didYouMean } from './suggest.js';
 
 export interface ModelConfig {
   readonly models: readonly ModelConfigEntry[];
@@ -38,29 +44,25 @@ export const HTTP_PROTOCOLS = ['openrlhf', 'vllm-classify', 'tei'] as const;
 export const LEXICON_NAMES = ['afinn', 'wink', 'vader'] as const;
 const TOP_LEVEL_KEYS = ['models', 'reference', 'router', 'cache', '$schema', 'description'];
 const CACHE_KEYS = ['maxEntries', 'maxBytes'];
-const MAX_LISTED_PROBLEMS = 50;
 
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing (the field is required)';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
+const show = describeValue;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const quote = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');
 
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
+/** Why a value is not an http(s) URL (described by shape only: a URL can carry a token), or undefined when it is one. */
+function urlProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `expected an http(s) URL, got ${show(value)}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return `expected an http(s) URL, got ${show(value)} without a scheme; start it with http:// or https://`;
+  let url: URL;
   try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    url = new URL(value);
   } catch {
-    return false;
+    return `expected an http(s) URL, got ${show(value)} that does not parse as a URL`;
   }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
+  return `expected an http(s) URL, got ${show(value)} with another scheme; start it with http:// or https://`;
 }
 
 /** Line and column (1-based) of a character offset, for JSON syntax errors. */
@@ -102,16 +104,16 @@ function parseConfigText(text: string, file: string): unknown {
  * `baseDir`; throws one InvalidConfigError listing every problem found.
  */
 export function validateModelConfig(value: unknown, options: { baseDir: string; file?: string }): ModelConfig {
-  const prefix = options.file ? `${options.file}: ` : '';
-  const problems: Array<{ path: string; message: string; modelId?: string }> = [];
-  const problem = (path: string, message: string, modelId?: string) => problems.push({ path, message, modelId });
+  const problems: ConfigProblem[] = [];
+  const problem = (path: string, message: string, modelId?: string) => problems.push({ path, message, ...(modelId ? { modelId } : {}) });
 
   if (!isObject(value)) {
     problem('', `expected a JSON object with a \`models\` array, got ${show(value)}`);
   } else {
     for (const key of Object.keys(value)) {
       if (!TOP_LEVEL_KEYS.includes(key)) {
-        problem(key, `unknown key; expected only ${TOP_LEVEL_KEYS.slice(0, 4).map((k) => `\`${k}\``).join(', ')}`);
+        const suggestion = didYouMean(key, TOP_LEVEL_KEYS.slice(0, 4));
+        problem(key, suggestion ? `unknown key${suggestion}` : `unknown key; expected only ${TOP_LEVEL_KEYS.slice(0, 4).map((k) => `\`${k}\``).join(', ')}`);
       }
     }
   }
@@ -141,9 +143,16 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
 
       const type = entry.type;
       if (typeof type !== 'string' || !types.includes(type)) {
-        bad('type', `expected one of ${quote(types)}, got ${show(type)}${type === 'function' ? ' (function models exist in code only)' : ''}`);
+        bad('type', `expected one of ${quote(types)}, got ${type === 'function' ? '"function" (function models exist in code only)' : `${show(type)}${didYouMean(type, types, (t) => `"${t}"`)}`}`);
       }
-      if (entry.template !== undefined) {
+      // Unknown fields of a built-in type, all of them, each with the closest known field.
+      const fields = allowedFields(entry);
+      if (fields) {
+        for (const key of Object.keys(entry)) if (!fields.allowed.includes(key)) bad(key, unknownFieldMessage(key, fields.allowed, fields.elsewhere(key)));
+      }
+      // The shared fields below are checked only where the type has them (an unknown one is reported once, above).
+      const has = (key: string) => entry[key] !== undefined && (!fields || fields.allowed.includes(key));
+      if (has('template')) {
         if (typeof entry.template !== 'string') bad('template', `expected a string, got ${show(entry.template)}`);
         else if (!entry.template.includes('{completion}')) {
           bad('template', `expected a template containing \`{completion}\` (otherwise every completion gets the same reward), got ${show(entry.template)}`);
@@ -151,31 +160,36 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
       }
       for (const key of ['maxBatchSize', 'concurrency'] as const) {
         const number = entry[key];
-        if (number !== undefined && !(Number.isInteger(number) && (number as number) >= 1)) bad(key, `expected a positive integer, got ${show(number)}`);
+        if (has(key) && !(Number.isInteger(number) && (number as number) >= 1)) bad(key, `expected a positive integer, got ${show(number)}`);
       }
-      if (entry.timeoutMs !== undefined && !(typeof entry.timeoutMs === 'number' && Number.isFinite(entry.timeoutMs) && entry.timeoutMs >= 0)) {
+      if (has('timeoutMs') && !(typeof entry.timeoutMs === 'number' && Number.isFinite(entry.timeoutMs) && entry.timeoutMs >= 0)) {
         bad('timeoutMs', `expected a non-negative number of milliseconds (0 disables the timeout), got ${show(entry.timeoutMs)}`);
       }
 
       const resolved: Record<string, unknown> = { ...entry };
       if (type === 'onnx') {
         if (typeof entry.path !== 'string' || entry.path.trim().length === 0) bad('path', `expected a non-empty path to the model folder, got ${show(entry.path)}`);
-        else if (entry.path.includes('\0')) bad('path', `expected a file system path, got one with a NUL character: ${show(entry.path)}`);
+        else if (entry.path.includes('\0')) bad('path', `expected a file system path, got ${show(entry.path)} with a NUL character`);
         else resolved.path = isAbsolute(entry.path) ? entry.path : resolve(options.baseDir, entry.path);
       } else if (type === 'http') {
         if (typeof entry.protocol !== 'string' || !(HTTP_PROTOCOLS as readonly string[]).includes(entry.protocol)) {
-          bad('protocol', `expected one of ${quote(HTTP_PROTOCOLS)}, got ${show(entry.protocol)}`);
+          bad('protocol', `expected one of ${quote(HTTP_PROTOCOLS)}, got ${show(entry.protocol)}${didYouMean(entry.protocol, HTTP_PROTOCOLS, (p) => `"${p}"`)}`);
         }
-        if (!isHttpUrl(entry.url)) bad('url', `expected an http(s) URL, got ${show(entry.url)}`);
+        const url = urlProblem(entry.url);
+        if (url) bad('url', url);
       } else if (type === 'huggingface') {
+        if (entry.mode !== undefined && entry.mode !== 'classification' && entry.mode !== 'judge') {
+          bad('mode', `expected one of "classification", "judge", got ${show(entry.mode)}${didYouMean(entry.mode, ['classification', 'judge'], (m) => `"${m}"`)}`);
+        }
         if (entry.endpointUrl !== undefined) {
-          if (!isHttpUrl(entry.endpointUrl)) bad('endpointUrl', `expected an http(s) URL, got ${show(entry.endpointUrl)}`);
+          const url = urlProblem(entry.endpointUrl);
+          if (url) bad('endpointUrl', url);
         } else if (typeof entry.model !== 'string' || entry.model.length === 0) {
           bad('model', `expected a model name (or an \`endpointUrl\`), got ${show(entry.model)}`);
         }
       } else if (type === 'lexicon') {
         if (typeof entry.name !== 'string' || !(LEXICON_NAMES as readonly string[]).includes(entry.name)) {
-          bad('name', `expected one of ${quote(LEXICON_NAMES)}, got ${show(entry.name)}`);
+          bad('name', `expected one of ${quote(LEXICON_NAMES)}, got ${show(entry.name)}${didYouMean(entry.name, LEXICON_NAMES, (n) => `"${n}"`)}`);
         }
       }
       models.push(resolved as ModelConfigEntry);
@@ -185,7 +199,7 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
   if (object.reference !== undefined) {
     if (typeof object.reference !== 'string') problem('reference', `expected a model id (a string), got ${show(object.reference)}`);
     else if (Array.isArray(object.models) && !ids.has(object.reference)) {
-      problem('reference', `expected one of the model ids ${quote([...ids.keys()])}, got ${show(object.reference)}`);
+      problem('reference', `expected one of the model ids ${quote([...ids.keys()])}, got ${show(object.reference)}${didYouMean(object.reference, [...ids.keys()], (id) => `"${id}"`)}`);
     }
   }
   if (object.router !== undefined && !isObject(object.router)) problem('router', `expected an object of router options, got ${show(object.router)}`);
@@ -193,7 +207,7 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
     if (!isObject(object.cache)) problem('cache', `expected an object like {"maxEntries": 100000}, got ${show(object.cache)}`);
     else {
       for (const key of Object.keys(object.cache)) {
-        if (!CACHE_KEYS.includes(key)) problem(`cache.${key}`, `unknown key; expected only \`maxEntries\`, \`maxBytes\``);
+        if (!CACHE_KEYS.includes(key)) problem(`cache.${key}`, `unknown key${didYouMean(key, CACHE_KEYS) || '; expected only `maxEntries`, `maxBytes`'}`);
       }
       for (const key of CACHE_KEYS) {
         const number = object.cache[key];
@@ -202,15 +216,7 @@ export function validateModelConfig(value: unknown, options: { baseDir: string; 
     }
   }
 
-  if (problems.length > 0) {
-    // A generated config can hold a million bad entries; the message lists the first ones and counts the rest.
-    const lines = problems
-      .slice(0, MAX_LISTED_PROBLEMS)
-      .map(({ path, message, modelId }) => `${prefix}${path || '(root)'}${modelId ? ` (model \`${modelId}\`)` : ''}: ${message}`);
-    if (problems.length > MAX_LISTED_PROBLEMS) lines.push(`... and ${problems.length - MAX_LISTED_PROBLEMS} more problems`);
-    const message = problems.length === 1 ? lines[0] : `Invalid model config (${problems.length} problems):\n  ${lines.join('\n  ')}`;
-    throw new InvalidConfigError(message, { file: options.file, path: problems[0].path, modelId: problems[0].modelId });
-  }
+  if (problems.length > 0) throw configProblemsError(problems, options.file);
   return {
     models,
     ...(object.reference !== undefined ? { reference: object.reference as string } : {}),

@@ -2,10 +2,11 @@
  * `loadModels`: from a model config (a file or an object) to ready RewardModels, each answering from one shared
  * score cache first, plus the reference model and the router options.
  */
-import { ModelLoadError, RewardRouterError } from '../spec/errors.js';
+import { type InvalidConfigError, ModelLoadError, RewardRouterError } from '../spec/errors.js';
 import type { RewardModel } from '../spec/reward-model.js';
 import { registerBuiltInAdapters } from './adapters.js';
 import { ScoreCache, withCache } from './cache.js';
+import { configProblemsError, type ConfigProblem } from './config-problems.js';
 import { readModelConfig, validateModelConfig, type LoadedModelConfig, type ModelConfig } from './config.js';
 import { createModelFromConfig } from './registry.js';
 
@@ -47,11 +48,17 @@ export async function loadModels(source: string | ModelConfig, options: LoadMode
   const cache = options.cache ?? new ScoreCache(config.cache);
 
   const created: RewardModel[] = [];
+  // Config problems that only an adapter can see are gathered over every model, so one error lists them all.
+  const problems: ConfigProblem[] = [];
   try {
     for (const [index, entry] of config.models.entries()) {
       try {
         created.push(await createModelFromConfig(entry, { baseDir, file, path: `models[${index}]`, fetch: options.fetch }));
       } catch (error) {
+        if (RewardRouterError.isInstance(error) && error.code === 'INVALID_CONFIG') {
+          problems.push(...(error as InvalidConfigError).problems);
+          continue;
+        }
         if (RewardRouterError.isInstance(error)) throw error;
         throw new ModelLoadError(`${file ? `${file}: ` : ''}models[${index}] (model \`${entry.id}\`): cannot load: ${(error as Error)?.message ?? String(error)}`, {
           modelId: entry.id,
@@ -59,6 +66,7 @@ export async function loadModels(source: string | ModelConfig, options: LoadMode
         });
       }
     }
+    if (problems.length > 0) throw configProblemsError(problems, file);
   } catch (error) {
     await closeAll(created);
     throw error;

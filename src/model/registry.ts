@@ -5,6 +5,8 @@
  */
 import { InvalidConfigError } from '../spec/errors.js';
 import type { RewardModel } from '../spec/reward-model.js';
+import { describeValue } from './config-problems.js';
+import { didYouMean } from './suggest.js';
 
 /** What every factory receives: the model's config entry and where relative paths resolve from. */
 export interface AdapterContext {
@@ -36,7 +38,7 @@ export async function createModelFromConfig(config: ModelConfigEntry, context: A
   const load = factories.get(config.type);
   if (!load) {
     throw new InvalidConfigError(
-      `${context.file ? `${context.file}: ` : ''}${context.path}.type of model \`${config.id}\`: expected one of ${registeredTypes().map((t) => `"${t}"`).join(', ')}, got ${JSON.stringify(config.type)}`,
+      `${context.file ? `${context.file}: ` : ''}${context.path}.type (model \`${config.id}\`): expected one of ${registeredTypes().map((t) => `"${t}"`).join(', ')}, got ${describeValue(config.type)}${didYouMean(config.type, registeredTypes(), (t) => `"${t}"`)}`,
       { file: context.file, path: `${context.path}.type`, modelId: config.id },
     );
   }

@@ -34,6 +34,9 @@ ul.reasons li { padding: 9px 0; border-bottom: 1px solid var(--line); }
 ul.reasons li:last-child { border-bottom: 0; }
 figure { margin: 0; }
 figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+/* Each plot comes wide and narrow; a phone gets the narrow one at full size instead of the wide one shrunk. */
+figure .plot-narrow { display: none; }
+@media (max-width: 640px) { figure .plot-wide { display: none; } figure svg.plot-narrow, figure figcaption.plot-narrow { display: block; } }
 figcaption { margin-top: 10px; color: var(--muted); font-size: 13px; }
 footer { margin-top: 22px; color: var(--muted); font-size: 12.5px; }
 footer p { margin: 6px 0; }

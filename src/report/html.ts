@@ -11,7 +11,7 @@ import { REPORT_CSS } from './html-style.js';
 import { alignmentSpec } from './plots/alignment.js';
 import { colorKeyOfRun, type RewardCurveRun, rewardCurvesSpec } from './plots/reward-curves.js';
 import { routingTimelineSpec, type TimelineStep } from './plots/routing-timeline.js';
-import { assignColors, type ColorAssignment } from './plots/theme.js';
+import { assignColors, type ColorAssignment, NARROW, type PlotLayout, WIDE } from './plots/theme.js';
 import { type PlotSpec, varianceAccuracySpec } from './plots/variance-accuracy.js';
 import { varianceDistributionSpec } from './plots/variance-distribution.js';
 import { renderVegaLiteSvg } from './svg.js';
@@ -40,13 +40,15 @@ export async function renderReportHtml(input: HtmlReportInput): Promise<string> 
   const colors = paletteFor(input);
   const hasGroupVariances = input.groupVariances !== undefined && Object.keys(input.groupVariances).length > 0;
 
-  const alignmentPlot = alignmentSpec(report, colors);
+  // Every plot twice: wide, and narrow for phones (a wide SVG scaled to a phone shrinks its text to a few pixels).
+  const both = (spec: (layout: PlotLayout) => PlotSpec) => [spec(WIDE), spec(NARROW)] as const;
+  const hasAlignment = alignmentSpec(report, colors) !== null;
   const [alignment, scatter, distribution, curves, timeline] = await Promise.all([
-    alignmentPlot ? renderPlot('alignment', 'Alignment with the reference per RM', alignmentPlot) : '',
-    renderPlot('variance-accuracy', 'Variance and accuracy per RM', varianceAccuracySpec(report, colors)),
-    renderPlot('variance-distribution', hasGroupVariances ? 'Per-prompt variance distribution' : 'Per-prompt variance summary', varianceDistributionSpec(report, colors, input.groupVariances)),
-    input.runs && input.runs.length > 0 ? renderPlot('reward-curves', 'Gold and proxy reward per run', rewardCurvesSpec(input.runs, colors, modelIds(input))) : '',
-    input.timeline && input.timeline.length > 0 ? renderPlot('routing-timeline', 'Routing timeline', routingTimelineSpec(input.timeline, colors)) : '',
+    hasAlignment ? renderPlot('alignment', 'Alignment with the reference per RM', both((layout) => alignmentSpec(report, colors, layout) as PlotSpec)) : '',
+    renderPlot('variance-accuracy', 'Variance and accuracy per RM', both((layout) => varianceAccuracySpec(report, colors, layout))),
+    renderPlot('variance-distribution', hasGroupVariances ? 'Per-prompt variance distribution' : 'Per-prompt variance summary', both((layout) => varianceDistributionSpec(report, colors, input.groupVariances, layout))),
+    input.runs && input.runs.length > 0 ? renderPlot('reward-curves', 'Gold and proxy reward per run', both((layout) => rewardCurvesSpec(input.runs!, colors, modelIds(input), layout))) : '',
+    input.timeline && input.timeline.length > 0 ? renderPlot('routing-timeline', 'Routing timeline', both((layout) => routingTimelineSpec(input.timeline!, colors, layout))) : '',
   ]);
 
   return `<!DOCTYPE html>
@@ -113,13 +115,17 @@ function modelIds(input: HtmlReportInput): string[] {
   ])];
 }
 
-async function renderPlot(name: string, heading: string, plot: PlotSpec): Promise<string> {
-  const svg = await renderVegaLiteSvg(plot.spec);
+async function renderPlot(name: string, heading: string, [wide, narrow]: readonly [PlotSpec, PlotSpec]): Promise<string> {
+  const [wideSvg, narrowSvg] = await Promise.all([renderVegaLiteSvg(wide.spec), renderVegaLiteSvg(narrow.spec)]);
+  // The stylesheet shows one of the two; the hidden one is also hidden from screen readers.
+  const tag = (svg: string, layout: string) => svg.replace('<svg ', `<svg class="plot-${layout}" role="img" aria-label="${escapeHtml(heading)}" `);
   return `<section data-plot="${name}">
 <h2>${escapeHtml(heading)}</h2>
 <figure>
-${svg.replace('<svg ', `<svg role="img" aria-label="${escapeHtml(heading)}" `)}
-${plot.note ? `<figcaption>${inlineCode(plot.note)}</figcaption>` : ''}
+${tag(wideSvg, 'wide')}
+${tag(narrowSvg, 'narrow')}
+${wide.note ? `<figcaption class="plot-wide">${inlineCode(wide.note)}</figcaption>` : ''}
+${narrow.note ? `<figcaption class="plot-narrow">${inlineCode(narrow.note)}</figcaption>` : ''}
 </figure>
 </section>`;
 }

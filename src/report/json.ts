@@ -2,11 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { SelectionReport } from '../select/report-model.js';
+import type { ReportProvenance } from './provenance.js';
 import { InvalidInputError } from '../spec/errors.js';
 import type { Calibration } from '../stats/calibration.js';
 
-export async function writeReportJson(path: string, report: SelectionReport): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
+/** Writes report.json: the report, then (when given) where it came from (`input`, `generatedAt`, `generator`). */
+export async function writeReportJson(path: string, report: SelectionReport, provenance?: ReportProvenance): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(provenance ? { ...report, ...provenance } : report, null, 2)}\n`);
 }
 
 /** Reads the per-model calibrations of a previous report.json (so a later policy is measured on the same scale). */

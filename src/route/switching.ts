@@ -85,6 +85,13 @@ function ahead(a: Contender, b: Contender, paired: Paired): boolean {
  * @param challengers every other candidate, in candidate order (ties go to the earlier one)
  * @param eviction set when the active teacher must be replaced at once
  */
+/** "3 consecutive steps", and why when it is more than the patience asked for (the switch waited for the dwell). */
+function leadSteps(streak: number, rule: SwitchRule): string {
+  const steps = `${streak} consecutive step${streak === 1 ? '' : 's'}`;
+  if (streak <= rule.patience) return `${steps}, as patience ${rule.patience} requires`;
+  return `${steps} (patience ${rule.patience} was met earlier; the switch waited for the minimum dwell of ${rule.minDwell} step${rule.minDwell === 1 ? '' : 's'})`;
+}
+
 export function decideSwitch(
   active: Contender,
   challengers: readonly Contender[],
@@ -129,7 +136,7 @@ export function decideSwitch(
       };
     }
     const lead = paired(to.id, active.id) as PairedDifference;
-    const leadText = `led it by ${lead.mean.toFixed(3)} (paired standard error ${show(lead.standardError)}) for ${streaks[to.id]} consecutive steps (patience ${rule.patience})`;
+    const leadText = `led it by ${lead.mean.toFixed(3)} (paired standard error ${show(lead.standardError)}) for ${leadSteps(streaks[to.id], rule)}`;
     if (dwell >= rule.minDwell) {
       const runnerUp = eligible.length > 1 ? ' and is ahead of every other challenger' : '';
       return { to: to.id, streaks: {}, reason: `Switched from ${activeText} to \`${to.id}\` (score ${show(to.teacherScore)}): it ${leadText}${runnerUp}.` };

@@ -6,6 +6,8 @@
  */
 import { open } from 'node:fs/promises';
 import { InvalidInputError } from '../spec/errors.js';
+import { canonicalJson } from '../io/group-by.js';
+import { withChatFormsRestored } from '../io/messages.js';
 import type { RolloutRecord } from '../io/rollouts.js';
 
 const CHUNK = 1 << 16;
@@ -72,8 +74,9 @@ export function checkWrittenLine(text: string, line: number, record: RolloutReco
     tables = [value.scores];
     if (record.group.preference) tables.push((value.preference as { scores?: unknown } | undefined)?.scores);
   } else {
-    const { prompt, chosen, rejected } = record.record;
-    if (value?.prompt !== prompt || value.chosen !== chosen || value.rejected !== rejected) {
+    // Compared as written: texts given as chat messages are written back as messages.
+    const { prompt, chosen, rejected } = withChatFormsRestored(record.record);
+    if (canonicalJson(value?.prompt) !== canonicalJson(prompt) || canonicalJson(value.chosen) !== canonicalJson(chosen) || canonicalJson(value.rejected) !== canonicalJson(rejected)) {
       fail(`expected the preference record of ${input}, found a different record`);
     }
     tables = [value.scores];

@@ -10,6 +10,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { readLines } from '../io/lines.js';
+import { countParquetRows, isParquetFile } from '../io/parquet.js';
 import { readRollouts, serializeRollout, type RolloutRecord } from '../io/rollouts.js';
 import { AbortedError, InvalidArgumentError, InvalidInputError } from '../spec/errors.js';
 import type { RewardModel } from '../spec/reward-model.js';
@@ -17,8 +18,10 @@ import { checkRecordLabels, fillScores } from './fill.js';
 import { checkWrittenLine, truncatePartialLine } from './resume.js';
 
 export interface ScoreRolloutsOptions {
-  /** The rollouts JSONL file to read. */
+  /** The rollouts file to read (JSONL or Parquet). */
   readonly rollouts: string;
+  /** The file has one row per completion: group rows by `prompt` or by the named field (see readRollouts). */
+  readonly groupBy?: string;
   /** The output JSONL file; if it exists, the run resumes from it. */
   readonly out: string;
   /** The models to score with (each record gets one `scores` entry per model id). */
@@ -30,7 +33,7 @@ export interface ScoreRolloutsOptions {
   /** Stops the run; what was written stays, ready to resume. */
   readonly signal?: AbortSignal;
   /** Called after each chunk is written (and once at the start), with the records done so far. */
-  readonly onProgress?: (progress: { readonly done: number; readonly total: number; readonly resumed: number }) => void;
+  readonly onProgress?: (progress: { readonly done: number; readonly total: number | undefined; readonly resumed: number }) => void;
 }
 
 export interface ScoreRolloutsResult {
@@ -50,8 +53,13 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
-/** Counts the non-blank lines of a file (the records `readRollouts` will yield), for the progress total. */
-export async function countRecords(path: string): Promise<number> {
+/**
+ * The records `readRollouts` will yield, for the progress total: the non-blank lines of a JSONL file or the rows of
+ * a Parquet file (from its footer). Undefined for grouped rows: the groups are known only once every row is read.
+ */
+export async function countRecords(path: string, groupBy?: string): Promise<number | undefined> {
+  if (groupBy !== undefined) return undefined;
+  if (await isParquetFile(path)) return countParquetRows(path);
   let count = 0;
   for await (const { text } of readLines(path)) if (text.trim().length > 0) count++;
   return count;
@@ -78,7 +86,7 @@ export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<Scor
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
   if (duplicate !== undefined) throw new InvalidArgumentError('models', `Expected unique model ids, got \`${duplicate}\` twice`);
 
-  const total = options.onProgress ? await countRecords(rollouts) : 0;
+  const total = options.onProgress ? await countRecords(rollouts, options.groupBy) : undefined;
   await mkdir(dirname(resolve(out)), { recursive: true });
   const truncatedBytes = await truncatePartialLine(out);
 
@@ -87,7 +95,7 @@ export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<Scor
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const input = readRollouts(rollouts, { signal: controller.signal })[Symbol.asyncIterator]();
+  const input = readRollouts(rollouts, { signal: controller.signal, groupBy: options.groupBy })[Symbol.asyncIterator]();
   let resumed = 0;
   let scored = 0;
   let handle: FileHandle | undefined;

@@ -1,5 +1,5 @@
 /**
- * The selection report model: report.json's shape (DESIGN.md section 3, docs/contracts.md) and the function that
+ * The selection report model: report.json's shape (docs/contracts.md) and the function that
  * turns an accumulated pass over a rollouts file into it. Field names are a contract read by other tools: add
  * fields, never rename them.
  */

@@ -9,7 +9,7 @@
  * its group's teacher, and feed assembled groups to the router in the background (sample-groups.ts);
  * `POST /v1/score` routes whole groups as one router step; `GET /v1/state`, `GET /metrics`, `GET /healthz`.
  * Evaluation traffic goes to the same routes under `/eval/` (or carries `X-Reward-Router-Traffic: eval`) and never
- * moves the routing state.
+ * moves the routing state. `GET /dashboard` (the live page) and `GET /v1/dashboard` (its data) show training as it runs.
  */
 import type { ScoreCache } from '../model/cache.js';
 import type { Router, RouterGroup, RouterResult } from '../route/index.js';
@@ -18,6 +18,7 @@ import type { RewardModel } from '../spec/reward-model.js';
 import { createTokenCheck } from './auth.js';
 import { createHostCheck } from './host-check.js';
 import { errorReply, HttpError } from './http-error.js';
+import { createDashboard, DASHBOARD_DATA_PATH, DASHBOARD_PAGE_PATH } from './dashboard.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import type { ConversationSample } from './messages.js';
 import { jsonReply, jsonTextReply, textReply, toResponse, type RouteAnswer } from './reply.js';
@@ -79,8 +80,10 @@ export interface RewardHandlerOptions {
   readonly cache?: ScoreCache;
   /** Called with every failure answered with a 5xx, and every failed background step (for logging). @default nothing */
   readonly onError?: (error: unknown, where: { readonly method: string; readonly path: string }) => void;
-  /** Milliseconds, for group windows. @default Date.now */
+  /** Milliseconds, for group windows and the dashboard's step times. @default Date.now */
   readonly clock?: () => number;
+  /** Router steps the dashboard keeps for its charts. @default 2000 */
+  readonly dashboardHistory?: number;
 }
 
 export interface RewardHandler {
@@ -119,6 +122,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   const bodies = new RequestBodyParser({ maxBodyBytes, limits });
   const metrics = options.metrics ?? createServerMetrics({ cache: options.cache });
   const stopObserving = metrics.observeRouter(router);
+  const dashboard = createDashboard({ router, metrics, clock: options.clock, historySize: options.dashboardHistory });
 
   // One router step at a time (the router serializes them too); a failed step does not block the next.
   let chain: Promise<unknown> = Promise.resolve();
@@ -221,6 +225,8 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
       },
     },
     '/healthz': { GET: () => jsonReply(200, { status: 'ok' }) },
+    [DASHBOARD_PAGE_PATH]: { GET: () => dashboard.page() },
+    [DASHBOARD_DATA_PATH]: { GET: (request) => dashboard.data(new URLSearchParams(request.query).get('since')) },
   };
 
   let closing = false;
@@ -233,7 +239,8 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
       throw new HttpError(403, 'HOST_NOT_ALLOWED', 'The Host header names a host this server does not answer for; add the name to `allowedHosts` (`--allowed-hosts`)');
     }
     if (closing) throw new HttpError(503, 'SHUTTING_DOWN', 'The reward server is shutting down; retry against its replacement', { headers: { connection: 'close' } });
-    if (checkToken && path !== '/healthz' && !checkToken(request.header('authorization'))) {
+    // The dashboard page holds no data (its numbers come from /v1/dashboard, which needs the token): a browser can open it.
+    if (checkToken && path !== '/healthz' && path !== DASHBOARD_PAGE_PATH && !checkToken(request.header('authorization'))) {
       throw new HttpError(401, 'UNAUTHORIZED', 'Missing or wrong bearer token; send `Authorization: Bearer <token>` (the value of REWARD_ROUTER_TOKEN)', {
         headers: { 'www-authenticate': 'Bearer' },
       });
@@ -287,6 +294,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
         await samples.drain();
         await bodies.close();
         stopObserving();
+        dashboard.stop();
       })();
       return closed;
     },

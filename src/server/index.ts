@@ -10,3 +10,5 @@ export { conversationSample, parseMessages, renderCompletionMessages, renderProm
 export { HttpError, type ErrorBody, type ServerErrorCode } from './http-error.js';
 export { fromWebRequest, type RouteRequest } from './route-request.js';
 export { jsonReply, toResponse, type Reply, type RouteAnswer } from './reply.js';
+export { createDashboard, DASHBOARD_DATA_PATH, DASHBOARD_PAGE_PATH, type Dashboard, type DashboardData, type DashboardOptions } from './dashboard.js';
+export { StepHistory, dashboardStepOf, type DashboardModelPoint, type DashboardStep } from './dashboard-history.js';

@@ -5,7 +5,7 @@
  * monitored RM's calibrated reward, induced variance (unbiased over the k samples, mean over prompts) and on-policy
  * accuracy against gold.
  *
- * Calibration (DESIGN section 2): each monitored RM's pooled mean and unbiased std over every completion of step 0,
+ * Calibration (docs/concepts.md): each monitored RM's pooled mean and unbiased std over every completion of step 0,
  * i.e. the initial policy's samples, fixed for the run.
  */
 import { InvalidArgumentError, InvalidResponseError } from '../spec/errors.js';

@@ -59,7 +59,7 @@ export function exactAccuracy(probabilities: ArrayLike<number>, values: ArrayLik
 
 /** Where the calibration statistics come from. */
 export type CalibrationSource =
-  /** Every (prompt, output) weighted by the initial policy, prompts equally (DESIGN's default, exact). */
+  /** Every (prompt, output) weighted by the initial policy, prompts equally (the default calibration set, exact). */
   | 'initial-policy'
   /** Every (prompt, output) weighted equally: a scale fixed by the RM alone, the same for any policy. */
   | 'all-outputs'
@@ -68,7 +68,7 @@ export type CalibrationSource =
 
 /**
  * Pooled mean and standard deviation of an RM's rewards. Exact population moments: the limit of the pooled
- * unbiased variance of DESIGN's calibration as the number of samples grows.
+ * unbiased variance of the pooled calibration (docs/concepts.md) as the number of samples grows.
  */
 export function calibrateTable(
   modelId: string,

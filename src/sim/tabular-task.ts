@@ -3,7 +3,7 @@
  * (prompts differ in how good their typical answer is, as with any real reward model) plus a per-output part, and a
  * seeded random initial policy.
  *
- * The offset matters: calibration pools every prompt (DESIGN section 2), so an RM's normalized induced variance is
+ * The offset matters: calibration pools every prompt (docs/concepts.md), so an RM's normalized induced variance is
  * (within-prompt variance) / (within + between-prompt variance). With no offsets at all, every RM would have mean
  * normalized variance exactly 1 at the start and the paper's constructions could not differ in variance.
  */

@@ -127,12 +127,19 @@ export class InvalidArgumentError extends RewardRouterError {
 /** A model config (file or object) is invalid. `path` is the JSON path of the bad field, e.g. `models[2].url`. */
 export class InvalidConfigError extends RewardRouterError {
   readonly file: string | undefined;
+  /** JSON path of the first problem, e.g. `models[2].url`. */
   readonly path: string;
-  constructor(message: string, options: RewardRouterErrorOptions & { file?: string; path: string }) {
+  /** Every problem found (the message lists them), each with its JSON path and model id. */
+  readonly problems: ReadonlyArray<{ readonly path: string; readonly message: string; readonly modelId?: string }>;
+  constructor(
+    message: string,
+    options: RewardRouterErrorOptions & { file?: string; path: string; problems?: ReadonlyArray<{ readonly path: string; readonly message: string; readonly modelId?: string }> },
+  ) {
     super('INVALID_CONFIG', message, options);
     this.name = 'InvalidConfigError';
     this.file = options.file;
     this.path = options.path;
+    this.problems = options.problems ?? [{ path: options.path, message, ...(options.modelId ? { modelId: options.modelId } : {}) }];
   }
 }
 

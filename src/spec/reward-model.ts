@@ -74,7 +74,7 @@ export interface RewardModel {
 
 /**
  * How an RM sees a (prompt, completion) pair as text: `{prompt}` and `{completion}` are replaced, everything
- * else is kept. The default is `"{prompt}{completion}"` (DESIGN.md section 3).
+ * else is kept. The default is `"{prompt}{completion}"` (docs/contracts.md).
  */
 export type Template = string;
 

@@ -1,5 +1,5 @@
 /**
- * The rollouts data contract (DESIGN.md section 3, docs/contracts.md): one *group* per JSONL line — a prompt and
+ * The rollouts data contract (docs/contracts.md): one *group* per JSONL line — a prompt and
  * the n completions the policy sampled for it — with optional per-RM scores, an optional reference answer (`label`
  * for the group, or `labels`, one per completion) and an optional off-policy preference pair. Unknown fields are
  * kept and passed through untouched.
@@ -17,7 +17,11 @@ export interface PreferencePair {
   readonly scores?: ScoreTable;
 }
 
-/** One line of a rollouts file. */
+/**
+ * One line of a rollouts file. `prompt` and `completions` are the texts the RMs see: a file may give them as chat
+ * messages, which the reader renders to text (src/io/messages.ts) and keeps, to write back as they were
+ * (`chatFormsOf(group)` returns them).
+ */
 export interface RolloutGroup {
   readonly prompt_id: string;
   readonly prompt: string;

@@ -1,5 +1,5 @@
 /**
- * The per-RM variance summary of a report (DESIGN.md section 2): mean over groups, min, quartiles (linear
+ * The per-RM variance summary of a report (docs/concepts.md): mean over groups, min, quartiles (linear
  * interpolation), max, a seeded bootstrap 95% interval over groups, and the flat fraction.
  */
 import { quantileSorted, sortedCopy } from './quantile.js';

@@ -37,6 +37,9 @@ describe('reward-router demo (what `npm start` runs)', () => {
     expect(demo.timeline[0].active).toBe(demo.first.teacher);
     expect(demo.timeline.every((entry: { active: string }) => entry.active !== 'vader-flat')).toBe(true);
     expect(result.stdout).toContain(`chose \`${demo.first.teacher}\` on the first batch`);
+    // The summary describes the teachers the timeline shows, in the order it shows them.
+    const changes = demo.timeline.filter((point: { active: string }, index: number) => index === 0 || point.active !== demo.timeline[index - 1].active);
+    expect(result.stdout).toContain(`teachers: ${changes.map((point: { active: string; step: number }) => `${point.active} (from step ${point.step})`).join(' -> ')}`);
 
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/data-plot="reward-curves"/);

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 
 describe('reward-router report', () => {
-  it('writes report.json in the DESIGN.md shape and a readable report.md', async () => {
+  it('writes report.json in the docs/contracts.md shape and a readable report.md', async () => {
     const out = join(folder, 'out');
     const result = await runCli(['report', '--rollouts', rollouts, '--reference', 'gold', '--out', out]);
     expect(result.stderr).not.toMatch(/error/);
@@ -33,6 +33,34 @@ describe('reward-router report', () => {
     expect(markdown).toMatch(/`accurate-flat` is accurate but gives the policy a flat landscape: .*flat on \d+% of prompts/);
     // Atomic writes leave no temporary files behind.
     expect((await readdir(out)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('records where the report came from: input, completions per group, date and version; SOURCE_DATE_EPOCH makes it reproducible', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    const before = Date.now();
+    const out = join(folder, 'provenance');
+    expect((await runCli(['report', '--rollouts', rollouts, '--out', out, '--quiet'])).code).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    const sizes = table1Groups({ groups: 120 }).map((group) => group.completions.length);
+    expect(report.input).toEqual({
+      rollouts,
+      preferences: [],
+      groupBy: null,
+      completionsPerGroup: { groups: 120, min: Math.min(...sizes), max: Math.max(...sizes), mean: sizes.reduce((a, b) => a + b, 0) / sizes.length, counts: { [sizes[0]]: 120 } },
+    });
+    expect(report.generator).toEqual({ name: 'reward-router', version });
+    expect(Date.parse(report.generatedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(report.generatedAt)).toBeLessThanOrEqual(Date.now());
+
+    const fixed = async (name: string) => {
+      const dir = join(folder, name);
+      const result = await runCli(['report', '--rollouts', rollouts, '--out', dir, '--quiet'], { env: { SOURCE_DATE_EPOCH: '1767225600' } });
+      expect(result.code).toBe(0);
+      return readFile(join(dir, 'report.json'), 'utf8');
+    };
+    const [a, b] = [await fixed('fixed-a'), await fixed('fixed-b')];
+    expect(a).toBe(b);
+    expect(JSON.parse(a).generatedAt).toBe('2026-01-01T00:00:00.000Z');
   });
 
   it('reuses a previous report\'s calibrations with --calibration', async () => {

@@ -86,10 +86,13 @@ describe('reward-router score', () => {
     const out = join(folder, 'usage.jsonl');
     const missing = await runCli(['score', '--config', config, '--rollouts', rollouts]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("required option '--out <file>' not specified");
+    expect(missing.stderr).toBe('reward-router: error [USAGE]: missing required option `--out <file>`\nreward-router: run `reward-router score --help` for the options\n');
+    const typo = await runCli(['score', '--config', config, '--rollout', rollouts, '--out', out]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("reward-router: error [USAGE]: unknown option '--rollout'; did you mean --rollouts?\nreward-router: run `reward-router score --help` for the options\n");
     const badNumber = await runCli(['score', '--config', config, '--rollouts', rollouts, '--out', out, '--batch-groups', '0']);
     expect(badNumber.code).toBe(2);
-    expect(badNumber.stderr).toContain('Expected `--batch-groups` to be a positive integer, got `0`');
+    expect(badNumber.stderr).toBe('reward-router: error [USAGE]: Expected `--batch-groups` to be a positive integer, got `0`\nreward-router: run `reward-router score --help` for the options\n');
     const noFile = await runCli(['score', '--config', join(folder, 'nope.json'), '--rollouts', rollouts, '--out', out]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toContain('Expected `--config` to name an existing file');
@@ -103,8 +106,9 @@ describe('reward-router score', () => {
     const result = await runCli(['score', '--config', bad, '--rollouts', rollouts, '--out', join(folder, 'never.jsonl')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('[INVALID_CONFIG]');
-    expect(result.stderr).toContain(`${bad}: models[0].name (model \`sent\`): expected one of "afinn", "wink", "vader", got "textblob"`);
-    expect(result.stderr).toContain(`${bad}: models[1].url (model \`gold\`): expected an http(s) URL, got "localhost:5000"`);
+    expect(result.stderr).toContain(`${bad}: models[0].name (model \`sent\`): expected one of "afinn", "wink", "vader", got a string of 8 characters`);
+    expect(result.stderr).toContain(`${bad}: models[1].url (model \`gold\`): expected an http(s) URL, got a string of 14 characters without a scheme; start it with http:// or https://`);
+    expect(result.stderr).not.toContain('textblob');
     await expect(stat(join(folder, 'never.jsonl'))).rejects.toThrow();
   });
 

@@ -80,12 +80,15 @@ const scoredGroup = group.chain((base) =>
     })),
 );
 
-/** Values of every JSON type but the one named. */
-const wrongType = (not: 'string' | 'array' | 'object' | 'number'): fc.Arbitrary<unknown> => {
+/**
+ * Values of every JSON type but the one named. `text` (a prompt or completion: a string or a list of chat
+ * messages) excludes arrays too; wrong message lists are mutations of their own.
+ */
+const wrongType = (not: 'string' | 'array' | 'object' | 'number' | 'text'): fc.Arbitrary<unknown> => {
   const choices: Array<fc.Arbitrary<unknown>> = [fc.boolean(), fc.constant(null)];
-  if (not !== 'string') choices.push(nastyString());
+  if (not !== 'string' && not !== 'text') choices.push(nastyString());
   if (not !== 'number') choices.push(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })));
-  if (not !== 'array') choices.push(fc.array(fc.integer(), { maxLength: 3 }));
+  if (not !== 'array' && not !== 'text') choices.push(fc.array(fc.integer(), { maxLength: 3 }));
   if (not !== 'object') choices.push(fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 2 }));
   return fc.oneof(...choices);
 };
@@ -98,7 +101,11 @@ const mutation: fc.Arbitrary<{ base: Record<string, unknown>; mutation: Mutation
   const choices: Array<fc.Arbitrary<Mutation>> = [
     wrongType('string').map((bad) => ({ field: 'prompt_id', apply: (g) => void (g.prompt_id = bad) })),
     fc.constant({ field: 'prompt_id', apply: (g: Record<string, unknown>) => void delete g.prompt_id }),
-    wrongType('string').map((bad) => ({ field: 'prompt', apply: (g) => void (g.prompt = bad) })),
+    wrongType('text').map((bad) => ({ field: 'prompt', apply: (g) => void (g.prompt = bad) })),
+    // A list that is not chat messages: the first element is named; an empty list names the field.
+    fc.array(fc.oneof(fc.integer(), nastyString(), fc.constant(null)), { minLength: 1, maxLength: 3 }).map((bad) => ({ field: 'prompt[0]', apply: (g) => void (g.prompt = bad) })),
+    fc.constant({ field: 'prompt', apply: (g: Record<string, unknown>) => void (g.prompt = []) }),
+    fc.constant({ field: 'prompt[0].role', apply: (g: Record<string, unknown>) => void (g.prompt = [{ content: 'x' }]) }),
     wrongType('array').map((bad) => ({ field: 'completions', apply: (g) => void (g.completions = bad) })),
     wrongType('object').map((bad) => ({ field: 'scores', apply: (g) => void (g.scores = bad) })),
     wrongType('array').map((bad) => ({ field: 'scores.rm', apply: (g) => void ((g.scores as Record<string, unknown>).rm = bad) })),
@@ -107,7 +114,7 @@ const mutation: fc.Arbitrary<{ base: Record<string, unknown>; mutation: Mutation
       apply: (g: Record<string, unknown>) => void ((g.scores as Record<string, unknown>).rm = Array.from({ length: n + extra }, () => 0)),
     })),
     wrongType('object').map((bad) => ({ field: 'preference', apply: (g) => void (g.preference = bad) })),
-    wrongType('string').map((bad) => ({
+    wrongType('text').map((bad) => ({
       field: 'preference.chosen',
       apply: (g) => void (g.preference = { chosen: bad, rejected: 'r' }),
     })),
@@ -118,7 +125,7 @@ const mutation: fc.Arbitrary<{ base: Record<string, unknown>; mutation: Mutation
   ];
   if (n > 0) {
     choices.push(
-      fc.tuple(fc.nat(n - 1), wrongType('string')).map(([index, bad]) => ({
+      fc.tuple(fc.nat(n - 1), wrongType('text')).map(([index, bad]) => ({
         field: `completions[${index}]`,
         apply: (g) => void ((g.completions as unknown[])[index] = bad),
       })),
@@ -253,7 +260,7 @@ describe('rollouts reader under hostile input', () => {
   it('100k nested arrays or objects: a clear error naming the field, never a RangeError', () => {
     const cases: Array<[string, string | undefined, RegExp]> = [
       [nestedArrays(100_000), undefined, /expected a JSON object \(a rollout group or a preference record\), got an array of 1/],
-      [`{"prompt_id":"p","prompt":"x","completions":${nestedArrays(100_000)}}`, 'completions[0]', /expected a string, got an array of 1/],
+      [`{"prompt_id":"p","prompt":"x","completions":${nestedArrays(100_000)}}`, 'completions[0][0]', /expected a chat message \{"role", "content"\}, got an array of 1/],
       [`{"prompt_id":"p","prompt":"x","completions":[],"scores":${nestedObjects(100_000)}}`, 'scores.a', /expected an array of 0 finite numbers/],
       [`{"prompt_id":"p","prompt":"x","completions":[],"extra":${nestedArrays(100_000)}}`, 'extra', /nested deeper than 1000 levels/],
       [`{"prompt_id":"p","prompt":"x","completions":[],"preference":{"chosen":"c","rejected":"r","meta":${nestedObjects(100_000)}}}`, 'preference.meta', /nested deeper/],
@@ -300,7 +307,7 @@ describe('rollouts reader under hostile input', () => {
         return error as RewardRouterError;
       }
     };
-    expect((await read(missing))?.message).toBe(`${missing}: cannot read the rollouts file (no such file); expected a JSONL file`);
+    expect((await read(missing))?.message).toBe(`${missing}: cannot read the rollouts file (no such file); expected a JSONL or Parquet file`);
     expect((await read(folder))?.code).toBe('INVALID_INPUT');
     const path = join(folder, 'abort.jsonl');
     await writeFile(path, '{"prompt_id":"p","prompt":"","completions":[]}\n');

@@ -72,7 +72,7 @@ describe('rollouts reader', () => {
 
   it('rejects missing and mistyped required fields', async () => {
     expect((await failure('missing.jsonl', `${line({ prompt: 'x', completions: [] })}\n`)).message).toMatch(/missing\.jsonl:1: field `prompt_id`: expected a string, got nothing/);
-    expect((await failure('type.jsonl', `${line({ ...good, completions: ['a', 3] })}\n`)).message).toMatch(/field `completions\[1\]`: expected a string, got number `3`/);
+    expect((await failure('type.jsonl', `${line({ ...good, completions: ['a', 3] })}\n`)).message).toMatch(/field `completions\[1\]`: expected a string or a list of chat messages \(the assistant turn\), got number `3`/);
     expect((await failure('array.jsonl', '[1, 2]\n')).message).toMatch(/array\.jsonl:1: expected a JSON object/);
     expect((await failure('pref.jsonl', `${line({ ...good, preference: { chosen: 'c' } })}\n`)).message).toMatch(/field `preference\.rejected`/);
     expect((await failure('pref-scores.jsonl', `${line({ prompt: 'q', chosen: 'c', rejected: 'r', scores: { rm: [1] } })}\n`)).message).toMatch(/field `scores\.rm`: expected 2 scores \(\[chosen, rejected\]\), got 1/);

@@ -20,7 +20,7 @@ function errorOf(run: () => unknown): InvalidConfigError {
 const validate = (value: unknown) => validateModelConfig(value, { baseDir: '/configs', file: 'models.json' });
 
 describe('validateModelConfig', () => {
-  it('accepts the DESIGN example and resolves a relative onnx path against the config folder', () => {
+  it('accepts the contracts.md example and resolves a relative onnx path against the config folder', () => {
     const config = validate({
       models: [
         { id: 'bow', type: 'onnx', path: 'models/bow-rm', template: '{prompt}\n{completion}' },
@@ -61,19 +61,19 @@ describe('validateModelConfig', () => {
     );
     expect(error.message.split('\n')).toEqual([
       'Invalid model config (15 problems):',
-      '  models.json: routerr: unknown key; expected only `models`, `reference`, `router`, `cache`',
+      '  models.json: routerr: unknown key; did you mean `router`?',
       '  models.json: models[1].id (model `a`): duplicate id; models[0] already uses it (ids must be unique)',
-      '  models.json: models[1].name (model `a`): expected one of "afinn", "wink", "vader", got "textblob"',
-      '  models.json: models[2].protocol (model `gold`): expected one of "openrlhf", "vllm-classify", "tei", got "grpc"',
-      '  models.json: models[2].url (model `gold`): expected an http(s) URL, got "localhost:5000"',
+      '  models.json: models[1].name (model `a`): expected one of "afinn", "wink", "vader", got a string of 8 characters',
+      '  models.json: models[2].protocol (model `gold`): expected one of "openrlhf", "vllm-classify", "tei", got a string of 4 characters',
+      '  models.json: models[2].url (model `gold`): expected an http(s) URL, got a string of 14 characters without a scheme; start it with http:// or https://',
       '  models.json: models[3].id: expected a non-empty string, got nothing (the field is required)',
-      '  models.json: models[3].path: expected a non-empty path to the model folder, got ""',
+      '  models.json: models[3].path: expected a non-empty path to the model folder, got an empty string',
       '  models.json: models[4].type (model `f`): expected one of "onnx", "http", "huggingface", "lexicon", "verifier", got "function" (function models exist in code only)',
-      '  models.json: models[5].template (model `t`): expected a template containing `{completion}` (otherwise every completion gets the same reward), got "{prompt}"',
+      '  models.json: models[5].timeoutMs (model `t`): unknown field; expected one of `id`, `type`, `name`, `field`, `template`, `extras`, `maxBatchSize`, `concurrency`',
+      '  models.json: models[5].template (model `t`): expected a template containing `{completion}` (otherwise every completion gets the same reward), got a string of 8 characters',
       '  models.json: models[5].maxBatchSize (model `t`): expected a positive integer, got 0',
-      '  models.json: models[5].timeoutMs (model `t`): expected a non-negative number of milliseconds (0 disables the timeout), got -1',
-      '  models.json: models[6]: expected an object with `id` and `type`, got "nope"',
-      '  models.json: reference: expected one of the model ids "a", "gold", "f", "t", got "missing"',
+      '  models.json: models[6]: expected an object with `id` and `type`, got a string of 4 characters',
+      '  models.json: reference: expected one of the model ids "a", "gold", "f", "t", got a string of 7 characters',
       '  models.json: cache.ttl: unknown key; expected only `maxEntries`, `maxBytes`',
       '  models.json: cache.maxEntries: expected a positive integer, got 0',
     ]);
@@ -82,7 +82,7 @@ describe('validateModelConfig', () => {
 
   it('a single problem is one line, and the error carries the path and model id', () => {
     const error = errorOf(() => validate({ models: [{ id: 'gold', type: 'http', protocol: 'tei', url: 'ftp://x' }] }));
-    expect(error.message).toBe('models.json: models[0].url (model `gold`): expected an http(s) URL, got "ftp://x"');
+    expect(error.message).toBe('models.json: models[0].url (model `gold`): expected an http(s) URL, got a string of 7 characters with another scheme; start it with http:// or https://');
     expect(error.path).toBe('models[0].url');
     expect(error.modelId).toBe('gold');
     expect(error.code).toBe('INVALID_CONFIG');
@@ -96,6 +96,71 @@ describe('validateModelConfig', () => {
     );
   });
 });
+
+describe('config typos and secrets', () => {
+  it('lists every unknown field of every adapter type at once, each with the closest known field', () => {
+    const error = errorOf(() =>
+      validate({
+        models: [
+          { id: 'lex', type: 'lexicon', name: 'vader', templte: '{completion}' },
+          { id: 'bow', type: 'onnx', path: 'rm', maxLenght: 64, treads: 2 },
+          { id: 'gold', type: 'http', protocol: 'openrlhf', url: 'http://127.0.0.1:5000/get_reward', timeout: 1000, scorekey: 'r' },
+          { id: 'tei', type: 'http', protocol: 'tei', url: 'http://127.0.0.1:8080', model: 'x' },
+          { id: 'hf', type: 'huggingface', model: 'org/rm', acessToken: 'hf_x', judgePrompt: 'Rate {completion}' },
+          { id: 'typo', type: 'lexicn', name: 'afin' },
+        ],
+      }),
+    );
+    expect(error.message.split('\n')).toEqual([
+      'Invalid model config (9 problems):',
+      '  models.json: models[0].templte (model `lex`): unknown field; did you mean `template`?',
+      '  models.json: models[1].maxLenght (model `bow`): unknown field; did you mean `maxLength`?',
+      '  models.json: models[1].treads (model `bow`): unknown field; expected one of `id`, `type`, `path`, `file`, `template`, `label`, `maxLength`, `backend`, `executionProviders`, `intraOpNumThreads`, `interOpNumThreads`, `maxBatchSize`, `concurrency`, `timeoutMs`',
+      '  models.json: models[2].timeout (model `gold`): unknown field; did you mean `timeoutMs`?',
+      '  models.json: models[2].scorekey (model `gold`): unknown field; did you mean `scoreKey`?',
+      '  models.json: models[3].model (model `tei`): unknown field here: `model` belongs to protocol "vllm-classify", not "tei"',
+      '  models.json: models[4].acessToken (model `hf`): unknown field; did you mean `accessToken`?',
+      '  models.json: models[4].judgePrompt (model `hf`): unknown field here: `judgePrompt` belongs to mode "judge", not "classification"',
+      '  models.json: models[5].type (model `typo`): expected one of "onnx", "http", "huggingface", "lexicon", got a string of 6 characters; did you mean "lexicon"?',
+    ]);
+    expect(error.problems.map((problem) => problem.path)).toEqual([
+      'models[0].templte', 'models[1].maxLenght', 'models[1].treads', 'models[2].timeout', 'models[2].scorekey',
+      'models[3].model', 'models[4].acessToken', 'models[4].judgePrompt', 'models[5].type',
+    ]);
+  });
+
+  it('suggests the closest allowed value of an enumerated field, without echoing what was written', () => {
+    const error = errorOf(() => validate({ models: [{ id: 's', type: 'lexicon', name: 'vadr' }, { id: 'h', type: 'http', protocol: 'openrhlf', url: 'localhost:5000' }], reference: 'S' }));
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  models.json: models[0].name (model `s`): expected one of "afinn", "wink", "vader", got a string of 4 characters; did you mean "vader"?',
+      '  models.json: models[1].protocol (model `h`): expected one of "openrlhf", "vllm-classify", "tei", got a string of 8 characters; did you mean "openrlhf"?',
+      '  models.json: models[1].url (model `h`): expected an http(s) URL, got a string of 14 characters without a scheme; start it with http:// or https://',
+      '  models.json: reference: expected one of the model ids "s", "h", got a string of 1 character; did you mean "s"?',
+    ]);
+  });
+
+  it('never prints a value: a secret pasted into any field stays out of the message', () => {
+    const secret = 'sk-live-9f8e7d6c5b4a39281706';
+    const error = errorOf(() =>
+      validate({
+        models: [
+          { id: 'a', type: 'lexicon', name: secret, template: secret, field: 3 },
+          { id: 'b', type: 'http', protocol: secret, url: secret, [secret.slice(0, 2)]: 1 },
+          { id: 'c', type: 'huggingface', endpointUrl: `ftp://${secret}@host`, mode: secret },
+          { id: 'd', type: secret },
+          { id: 'e', type: 'onnx', path: `${secret}\0` },
+        ],
+        reference: secret,
+        cache: secret,
+      }),
+    );
+    expect(error.problems.length).toBeGreaterThanOrEqual(9);
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain('9f8e7d');
+    expect(JSON.stringify(error.problems)).not.toContain('9f8e7d');
+  });
+});
+
 
 describe('readModelConfig', () => {
   it('reads a file and resolves relative paths against its folder, not the working directory', async () => {

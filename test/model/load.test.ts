@@ -80,7 +80,7 @@ describe('loadModels', () => {
 
   it('rejects a type nobody registered, listing the known ones', async () => {
     await expect(loadModels({ models: [{ id: 'p', type: 'grpc' }] } as never)).rejects.toThrow(
-      /models\[0\]\.type \(model `p`\): expected one of "onnx", "http", "huggingface", "lexicon".*, got "grpc"/,
+      /models\[0\]\.type \(model `p`\): expected one of "onnx", "http", "huggingface", "lexicon".*, got a string of 4 characters$/,
     );
   });
 
@@ -89,6 +89,24 @@ describe('loadModels', () => {
     await writeFile(file, JSON.stringify({ models: [{ id: 'ok', type: 'lexicon', name: 'afinn' }, { id: 'v', type: 'lexicon', name: 'vader', field: 'score' }] }));
     const error = await loadModels(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidConfigError);
-    expect((error as Error).message).toBe(`${file}: models[1].field (model \`v\`): expected one of "compound", "pos", "neu", "neg" for the vader scorer, got "score"`);
+    expect((error as Error).message).toBe(`${file}: models[1].field (model \`v\`): expected one of "compound", "pos", "neu", "neg" for the vader scorer, got a string of 5 characters`);
+  });
+
+  it('an adapter-level problem in several models is listed at once, each with its model', async () => {
+    const file = join(folder, 'several.json');
+    await writeFile(file, JSON.stringify({ models: [
+      { id: 'ok', type: 'lexicon', name: 'afinn' },
+      { id: 'v', type: 'lexicon', name: 'vader', field: 'compund' },
+      { id: 'h', type: 'http', protocol: 'vllm-classify', url: 'http://127.0.0.1:9/classify', classIndex: -1, useActivation: 'yes' },
+    ] }));
+    const error = (await loadModels(file).catch((e: unknown) => e)) as InvalidConfigError;
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect(error.message.split('\n')).toEqual([
+      'Invalid model config (3 problems):',
+      `  ${file}: models[1].field (model \`v\`): expected one of "compound", "pos", "neu", "neg" for the vader scorer, got a string of 7 characters; did you mean "compound"?`,
+      `  ${file}: models[2].classIndex (model \`h\`): expected an integer of at least 0, got -1`,
+      `  ${file}: models[2].useActivation (model \`h\`): expected true or false, got a string of 3 characters`,
+    ]);
+    expect(error.problems.map((problem) => problem.modelId)).toEqual(['v', 'h', 'h']);
   });
 });

@@ -35,7 +35,8 @@ interface Run {
 function run(args: string[], killAfterMs?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    // A fixed SOURCE_DATE_EPOCH: report.json records its date, and the runs must be byte-identical to compare.
+    const child = spawn(process.execPath, [cliPath, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600' } });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);

@@ -1,19 +1,18 @@
 /**
- * The written report.html opened in headless Chromium (Debian's `chromium`, driven by playwright-core): every
+ * The written report.html opened in headless Chromium (found by test/helpers/browser.ts, driven by playwright-core): every
  * plot draws its marks, nothing is requested from anywhere, nothing logs an error. Screenshots are kept under
  * test-artifacts/ for a person to look at.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLOT_NAMES, writeReportHtml } from '../../src/report/html.js';
+import { launchChromium } from '../helpers/browser.js';
 import { temporaryFolder } from '../helpers/files.js';
 import { realisticInput, syntheticRuns, syntheticTimeline, table1Details } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts');
 
 let browser: Browser | undefined;
@@ -22,23 +21,21 @@ const consoleErrors: string[] = [];
 const requests: string[] = [];
 const failedRequests: string[] = [];
 
-/** Fails the test (never skips it) when Debian's chromium is missing. */
+/** Fails the test (never skips it) when no browser could be launched; the launch error says why. */
+let launchError: unknown;
 function requireChromium(): Browser {
-  if (!browser) {
-    throw new Error(`The HTML report's browser test needs Debian's chromium at ${CHROMIUM}; install it with \`apt-get update && apt-get install -y chromium\` (as .ci/run does)`);
-  }
+  if (!browser) throw launchError instanceof Error ? launchError : new Error('The browser did not start');
   return browser;
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
   await mkdir(ARTIFACTS, { recursive: true });
   // Written next to the screenshots, so a person can open the exact page the test looked at.
   reportPath = join(ARTIFACTS, 'report.html');
   await writeReportHtml(reportPath, await realisticInput(await temporaryFolder()));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  browser = await launchChromium().catch((error: unknown) => {
+    launchError = error;
+    return undefined;
   });
 });
 
@@ -56,13 +53,47 @@ async function open(width: number): Promise<Page> {
   return page;
 }
 
-/** Visible marks (non-zero size) of one vega mark type inside one plot's section. */
+/** Visible marks (non-zero size) of one vega mark type inside one plot's section (in the SVG the page shows). */
 async function visibleMarks(page: Page, plot: string, selector: string): Promise<number> {
   return page.locator(`section[data-plot="${plot}"] svg ${selector}`).evaluateAll((elements) =>
     elements.filter((element) => {
       const box = (element as SVGGraphicsElement).getBBox();
-      return box.width > 0 || box.height > 0;
+      return (box.width > 0 || box.height > 0) && (element as SVGGraphicsElement).getClientRects().length > 0;
     }).length);
+}
+
+/** The SVG of a plot that the page shows at this width (each plot comes wide and narrow). */
+const shownSvg = (page: Page, plot: string) => page.locator(`section[data-plot="${plot}"] svg:visible`);
+
+/**
+ * For every text label of the scatter: the points and interval bars of other RMs its box overlaps (by colour,
+ * since a label takes its RM's colour), in screen pixels.
+ */
+async function labelCollisions(page: Page): Promise<string[]> {
+  return shownSvg(page, 'variance-accuracy').evaluate((svg) => {
+    const rect = (element: Element) => element.getBoundingClientRect();
+    const colourOf = (element: Element) => element.getAttribute('fill') ?? element.getAttribute('stroke');
+    const marks = Array.from(svg.querySelectorAll('g.role-mark.mark-symbol path, g.role-mark.mark-rule line')).filter((mark) => (mark.getAttribute('stroke-dasharray') ?? '') === '');
+    const hits: string[] = [];
+    for (const label of Array.from(svg.querySelectorAll('g.role-mark.mark-text text'))) {
+      const box = rect(label);
+      for (const mark of marks) {
+        if (colourOf(mark) === colourOf(label)) continue;
+        const other = rect(mark);
+        const overlaps = box.left < other.right && box.right > other.left && box.top < other.bottom && box.bottom > other.top;
+        if (overlaps) hits.push(`${label.textContent} over a ${mark.tagName} of colour ${colourOf(mark)}`);
+      }
+    }
+    return hits;
+  });
+}
+
+/** The smallest text the reader sees in a plot: font size times the SVG's scale on the page, in CSS pixels. */
+async function smallestText(page: Page, plot: string): Promise<number> {
+  return shownSvg(page, plot).evaluate((svg) => {
+    const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+    return Math.min(...Array.from(svg.querySelectorAll('text')).filter((text) => (text.textContent ?? '').trim() !== '').map((text) => parseFloat(getComputedStyle(text).fontSize) * scale));
+  });
 }
 
 /** Runs of equal consecutive values: the coloured segments the timeline strip should show. */
@@ -82,15 +113,17 @@ describe('report.html in headless Chromium', () => {
     // Scatter: one point, one CI bar and one label per candidate (the reference is not plotted).
     expect(await visibleMarks(page, 'variance-accuracy', 'g.role-mark.mark-symbol path')).toBe(2);
     expect(await visibleMarks(page, 'variance-accuracy', 'g.role-mark.mark-rule line')).toBe(2);
-    const labels = await page.locator('section[data-plot="variance-accuracy"] svg g.role-mark.mark-text text').allTextContents();
+    const labels = await shownSvg(page, 'variance-accuracy').locator('g.role-mark.mark-text text').allTextContents();
     expect(labels.sort()).toEqual(['accurate-flat', 'noisy (selected)']);
+    // No label sits on another RM's point or interval bar.
+    expect(await labelCollisions(page)).toEqual([]);
 
     // Histograms: 200 groups give ceil(sqrt(200)) = 15 shared bins for each of the three RMs; empty bins have
     // zero height, so only some bars are visible, but every RM has at least one.
-    const bars = page.locator('section[data-plot="variance-distribution"] svg g.role-mark.mark-rect path');
+    const bars = shownSvg(page, 'variance-distribution').locator('g.role-mark.mark-rect path');
     expect(await bars.count()).toBe(3 * 15);
     expect(await visibleMarks(page, 'variance-distribution', 'g.role-mark.mark-rect path')).toBeGreaterThanOrEqual(3);
-    const headers = await page.locator('section[data-plot="variance-distribution"] svg g.role-title-text text').allTextContents();
+    const headers = await shownSvg(page, 'variance-distribution').locator('g.role-title-text text').allTextContents();
     expect(headers).toEqual(['noisy', 'accurate-flat', 'gold']);
 
     // Curves: one gold and one proxy line per run.
@@ -102,9 +135,11 @@ describe('report.html in headless Chromium', () => {
 
     // Each plot is laid out at a readable size; a close-up of each is kept too.
     for (const plot of PLOT_NAMES) {
-      const box = await page.locator(`section[data-plot="${plot}"] svg`).boundingBox();
+      expect(await shownSvg(page, plot).getAttribute('class'), plot).toBe('plot-wide');
+      const box = await shownSvg(page, plot).boundingBox();
       expect(box?.width, plot).toBeGreaterThan(500);
       expect(box?.height, plot).toBeGreaterThan(100);
+      expect(await smallestText(page, plot), plot).toBeGreaterThanOrEqual(10);
       await page.locator(`section[data-plot="${plot}"]`).screenshot({ path: join(ARTIFACTS, `report-${plot}.png`) });
     }
     await page.locator('header, section[data-section="ranking"]').first().screenshot({ path: join(ARTIFACTS, 'report-header.png') });
@@ -140,15 +175,20 @@ describe('report.html in headless Chromium', () => {
     await page.close();
   });
 
-  it('fits a phone-width window without horizontal scrolling of the page', async () => {
+  it('fits a phone-width window without horizontal scrolling, with plot text as large as on a desktop', async () => {
     const page = await open(390);
     await page.screenshot({ path: join(ARTIFACTS, 'report-narrow.png'), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    for (const plot of ['variance-accuracy', 'reward-curves']) {
-      const box = await page.locator(`section[data-plot="${plot}"] svg`).boundingBox();
+    for (const plot of PLOT_NAMES) {
+      // One SVG per plot is shown: the narrow one, at (almost) its own size, so its 11 px text stays readable.
+      expect(await page.locator(`section[data-plot="${plot}"] svg:visible`).count(), plot).toBe(1);
+      expect(await shownSvg(page, plot).getAttribute('class'), plot).toBe('plot-narrow');
+      const box = await shownSvg(page, plot).boundingBox();
       expect(box!.x + box!.width, plot).toBeLessThanOrEqual(390);
+      expect(await smallestText(page, plot), plot).toBeGreaterThanOrEqual(9.5);
     }
+    expect(await labelCollisions(page)).toEqual([]);
     expect(failedRequests).toEqual([]);
     expect(consoleErrors).toEqual([]);
     await page.close();

@@ -90,6 +90,31 @@ describe('renderReportHtml on the Table 1 pipeline', () => {
     expect(markItems(timeline, 'area')).toHaveLength(2);
   });
 
+  it('draws each plot a second time for phones, with the same marks, a narrower canvas and the page\'s text size', () => {
+    for (const [plot, mark] of [['variance-accuracy', 'symbol'], ['variance-distribution', 'rect'], ['reward-curves', 'line'], ['routing-timeline', 'rect']] as const) {
+      const wide = plotSection(html, plot, 'wide');
+      const narrow = plotSection(html, plot, 'narrow');
+      expect(markItems(narrow, mark), plot).toHaveLength(markItems(wide, mark).length);
+      const widthOf = (section: string) => Number(/<svg class="plot-\w+"[^>]*width="([\d.]+)"/.exec(section)![1]);
+      // The narrow SVG fits a 390 px phone (about 340 px inside the page's margins) at its own size.
+      expect(widthOf(narrow), plot).toBeLessThanOrEqual(360);
+      expect(widthOf(wide), plot).toBeGreaterThan(600);
+      const fontSizes = [...narrow.matchAll(/font-size="([\d.]+)px"/g)].map((match) => Number(match[1]));
+      expect(Math.min(...fontSizes), plot).toBeGreaterThanOrEqual(10);
+    }
+    expect(html).toContain('@media (max-width: 640px) { figure .plot-wide { display: none; }');
+  });
+
+  it('draws single-RM runs dashed and routed runs solid, in one legend with long, thick swatches', () => {
+    const curves = plotSection(html, 'reward-curves');
+    const lines = markItems(curves, 'line');
+    const dashed = lines.filter((line) => /stroke-dasharray="6,3"/.test(line));
+    // syntheticRuns: `noisy` and `accurate-flat` are models (run alone), `select router` is routed.
+    expect(dashed).toHaveLength(2 * 2);
+    expect(lines.filter((line) => !/stroke-dasharray="6,3"/.test(line))).toHaveLength(2 * 1);
+    expect(curves).toContain('Dashed lines: one RM alone; solid lines: routed runs.');
+  });
+
   it('keeps one colour per model across the table and every plot', () => {
     const colorOf = (id: string) => html.match(new RegExp(`<span class="swatch" style="background:(#[0-9A-F]{6})"[^>]*></span><code>${id}</code>`))?.[1];
     const noisy = colorOf('noisy')!;

@@ -1,9 +1,15 @@
 /** Reads the report's inline SVGs as text: one plot's section, and the vega marks of one type inside it. */
 
-export function plotSection(html: string, plot: string): string {
+/**
+ * One plot's section, with only the SVG drawn at `layout` (each plot comes wide and narrow; see html.ts) and the
+ * captions.
+ */
+export function plotSection(html: string, plot: string, layout: 'wide' | 'narrow' = 'wide'): string {
   const start = html.indexOf(`<section data-plot="${plot}">`);
   if (start < 0) return '';
-  return html.slice(start, html.indexOf('</section>', start));
+  const section = html.slice(start, html.indexOf('</section>', start));
+  const other = layout === 'wide' ? 'narrow' : 'wide';
+  return section.replace(new RegExp(`<svg class="plot-${other}"[\\s\\S]*?</svg>`), '');
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRouter, type RouterGroup, type RouterOptions } from '../../src/route/index.js';
+import { decideSwitch } from '../../src/route/switching.js';
 import { createRandom, normal } from '../../src/stats/random.js';
 import { field, functionModel } from './function-model.js';
 
@@ -116,5 +117,24 @@ describe('noise alone', () => {
 
   it('would switch at every turn of the noise without a rule (the test above can fail)', async () => {
     expect(await countSwitches({ margin: 0, patience: 1, minDwell: 0, leadStandardErrors: 0 }, 300)).toBeGreaterThan(30);
+  });
+});
+
+describe('switch reasons', () => {
+  const rule = { margin: 0.05, patience: 2, minDwell: 3, leadStandardErrors: 0 };
+  const active = { id: 'flat', teacherScore: 0.5, standardError: 0.01, healthy: true, harm: null, stale: false, degraded: false };
+  const challenger = { id: 'steep', teacherScore: 0.9, standardError: 0.01, healthy: true, harm: null, stale: false, degraded: false };
+  const paired = () => ({ mean: 0.4, standardError: 0.01, groups: 8 });
+
+  it('say the lead met the patience (singular and plural right), or that the switch waited for the minimum dwell', () => {
+    const onTime = decideSwitch(active, [challenger], paired, { steep: 1 }, 5, rule, null);
+    expect(onTime.to).toBe('steep');
+    expect(onTime.reason).toMatch(/for 2 consecutive steps, as patience 2 requires\.$/);
+    const waited = decideSwitch(active, [challenger], paired, { steep: 2 }, 3, rule, null);
+    expect(waited.reason).toMatch(/for 3 consecutive steps \(patience 2 was met earlier; the switch waited for the minimum dwell of 3 steps\)\.$/);
+    const once = decideSwitch(active, [challenger], paired, {}, 5, { ...rule, patience: 1 }, null);
+    expect(once.reason).toMatch(/for 1 consecutive step, as patience 1 requires\.$/);
+    // Before the dwell is served, no switch.
+    expect(decideSwitch(active, [challenger], paired, { steep: 1 }, 2, rule, null).to).toBeNull();
   });
 });

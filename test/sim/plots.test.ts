@@ -20,6 +20,9 @@ describe('testbed plots', () => {
     const result = await table2({});
     const svg = await renderVegaLiteSvg(experimentPlots(result)[0].spec);
     expect(markItems(svg, 'symbol')).toHaveLength(2 * result.models.length);
+    // Every point says which RM it is: one label per RM in each panel.
+    const labels = markItems(svg, 'text').map((item) => item.replace(/<[^>]+>/g, ''));
+    expect(labels.sort()).toEqual([...result.models, ...result.models].map((model) => model.id).sort());
   });
 
   it('router: one point per (setting, seed, router) and one Theorem 3 curve per teacher', async () => {

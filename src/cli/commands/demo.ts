@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { serializeRollout } from '../../io/rollouts.js';
 import { writeReportJson } from '../../report/json.js';
 import type { SelectionReport } from '../../select/report-model.js';
+import { reportClock, reportProvenance } from '../../report/provenance.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { measureRolloutsDetailed } from '../../select/measure.js';
 import { createProgress } from '../progress.js';
@@ -41,7 +42,11 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<{ res
   const rollouts = join(out, 'initial-rollouts.jsonl');
   await writeFileAtomic(rollouts, result.initialRollouts.map((row) => `${serializeRollout(row)}\n`).join(''));
   const details = await measureRolloutsDetailed(rollouts, { reference: DEMO_GOLD });
-  await writeReportJson(join(out, 'report.json'), details.report);
+  await writeReportJson(
+    join(out, 'report.json'),
+    details.report,
+    reportProvenance({ rollouts: rollouts, preferences: [], groupBy: null, completionsPerGroup: details.completionsPerGroup }, reportClock()),
+  );
   await writeFileAtomic(join(out, 'report.md'), `${renderReportMarkdown(details.report, 'reward-router demo: which sentiment RM teaches best?')}\n${demoMarkdown(result)}`);
   const html = join(out, 'report.html');
   // Loaded here, not at the top: vega costs about half a second that other commands should not pay.
@@ -56,6 +61,16 @@ export async function runDemoCommand(options: DemoCommandOptions): Promise<{ res
   await writeFileAtomic(join(out, 'demo.json'), `${JSON.stringify(result, null, 2)}\n`);
   if (!options.quiet) process.stdout.write(`${summary(result, details.report)}\nreport: ${html}\n`);
   return { result, html };
+}
+
+/**
+ * The switches as the timeline shows them. A switch decided on router step s takes effect on the next call, which
+ * is training step s (router steps count from 1, training steps from 0); one decided on the last call never
+ * scores a step, so it is not counted with the ones the timeline plots.
+ */
+export function switchesInRun(result: Pick<DemoResult, 'switches' | 'timeline'>): { shown: DemoResult['switches']; late: DemoResult['switches'] } {
+  const lastStep = result.timeline.at(-1)?.step ?? -1;
+  return { shown: result.switches.filter((event) => event.step <= lastStep), late: result.switches.filter((event) => event.step > lastStep) };
 }
 
 function summary(result: DemoResult, report: SelectionReport): string {
@@ -92,7 +107,8 @@ function demoMarkdown(result: DemoResult): string {
     ...rows,
     '',
     ...(result.first ? [`- step 1: ${result.first.reason}`] : []),
-    ...result.switches.map((event) => `- step ${event.step}: ${event.reason}`),
+    ...switchesInRun(result).shown.map((event) => `- step ${event.step}: ${event.reason}`),
+    ...switchesInRun(result).late.map((event) => `- after the last step: ${event.reason}`),
     '',
   ].join('\n');
 }

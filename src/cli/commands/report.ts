@@ -2,11 +2,11 @@
  * `reward-router report --rollouts FILE [--reference ID] [--teacher-score KIND] [--calibration FILE] [--flat-threshold X] --out DIR`
  * Measures every RM in the rollouts and writes DIR/report.json, DIR/report.md and DIR/report.html, each atomically.
  */
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readReportCalibrations, writeReportJson } from '../../report/json.js';
-import { renderReportMarkdown } from '../../report/markdown.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { existsSync, statSync } from 'node:fs';
+import { readReportCalibrations } from '../../report/json.js';
+import { reportClock } from '../../report/provenance.js';
+import { writeReport } from '../../report/write.js';
 import { measureRolloutsDetailed } from '../../select/measure.js';
 import { TEACHER_SCORE_KINDS, type TeacherScoreKind, validateTeacherWeights } from '../../select/teacher.js';
 import type { CalibrationScheme } from '../../stats/calibration.js';
@@ -16,6 +16,7 @@ import { nonNegativeNumber, positiveInteger } from './parse.js';
 
 export interface ReportCommandOptions {
   readonly rollouts: string;
+  readonly groupBy?: string;
   readonly out: string;
   readonly reference?: string;
   readonly calibration?: string;
@@ -31,6 +32,11 @@ export interface ReportCommandOptions {
 }
 
 export async function runReport(options: ReportCommandOptions): Promise<{ files: string[] }> {
+  // A file that is not there is a usage mistake (exit 2), like a malformed number; a file that is there but wrong
+  // is a data error (exit 1) that names the line.
+  const inputs: Array<[string, string]> = [['--rollouts', options.rollouts], ...(options.preferences ?? []).map((file): [string, string] => ['--preferences', file])];
+  if (options.calibration) inputs.push(['--calibration', options.calibration]);
+  for (const [flag, file] of inputs) requireFile(flag, file);
   const scheme = options.calibrationScheme ?? 'pooled';
   if (scheme !== 'pooled' && scheme !== 'group') {
     throw new UsageError(`Expected \`--calibration-scheme\` to be "pooled" or "group", got \`${scheme}\``);
@@ -50,7 +56,8 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     accuracy: nonNegativeNumber('--accuracy-weight', options.accuracyWeight, 0.5),
   });
   const progress = createProgress({ label: `reading ${options.rollouts}`, silent: options.quiet });
-  const { report, groupVariances } = await measureRolloutsDetailed(options.rollouts, {
+  const details = await measureRolloutsDetailed(options.rollouts, {
+    groupBy: options.groupBy,
     reference: options.reference,
     calibrations: options.calibration ? await readReportCalibrations(options.calibration) : undefined,
     calibrationSource: options.calibration,
@@ -64,12 +71,12 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     onProgress: (records) => progress.update(records),
   });
   progress.done();
-  const files = [join(options.out, 'report.json'), join(options.out, 'report.md'), join(options.out, 'report.html')];
-  await writeReportJson(files[0], report);
-  await writeFileAtomic(files[1], renderReportMarkdown(report));
-  // Loaded here, not at the top: vega takes half a second to load, which every other command would pay.
-  const { writeReportHtml } = await import('../../report/html.js');
-  await writeReportHtml(files[2], { report, groupVariances });
+  const { report } = details;
+  const written = await writeReport(options.out, details, {
+    input: { rollouts: options.rollouts, preferences: options.preferences ?? [], groupBy: options.groupBy ?? null, completionsPerGroup: details.completionsPerGroup },
+    now: reportClock(),
+  });
+  const files = [written.json, written.markdown, written.html];
   for (const writer of extraReportWriters) files.push(await writer(report, options.out));
   if (!options.quiet) {
     const none = report.selected === null && report.models.some((model) => model.harmful) ? 'none (every candidate is harmful: see report.md)' : 'none';
@@ -81,11 +88,17 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
 /** Further report formats. Each returns the path it wrote. */
 export const extraReportWriters: Array<(report: import('../../select/report-model.js').SelectionReport, outDir: string) => Promise<string>> = [];
 
+function requireFile(flag: string, file: string): void {
+  if (!existsSync(file)) throw new UsageError(`Expected \`${flag}\` to name an existing file, got \`${file}\` (no such file)`);
+  if (statSync(file).isDirectory()) throw new UsageError(`Expected \`${flag}\` to name a file, got \`${file}\` (a folder)`);
+}
+
 export function register(program: Command): void {
   program
     .command('report')
     .description('measure each RM\'s induced variance and accuracy on the rollouts and rank them as teachers')
-    .requiredOption('--rollouts <file>', 'rollouts JSONL (groups with scores; preference records allowed)')
+    .requiredOption('--rollouts <file>', 'rollouts JSONL or Parquet (groups with scores; preference records allowed)')
+    .option('--group-by <prompt|field>', 'the file has one row per completion (TRL / Hugging Face shape): group rows by prompt, or by this field')
     .requiredOption('--out <dir>', 'folder for report.json, report.md and report.html')
     .option('--reference <id>', 'reference RM id (gold, verifier, human labels) for accuracy; never ranked')
     .option('--calibration <report.json>', 'reuse the calibrations of a previous report (e.g. the initial policy\'s)')

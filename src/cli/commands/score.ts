@@ -14,6 +14,7 @@ import { UsageError } from '../usage-error.js';
 interface ScoreCommandOptions {
   readonly config: string;
   readonly rollouts: string;
+  readonly groupBy?: string;
   readonly out: string;
   readonly batchGroups: string;
   readonly concurrency: string;
@@ -33,7 +34,8 @@ export function register(program: Command): void {
     .command('score')
     .description('fill `scores` for every model in a config (resumable: rerun after a crash to continue)')
     .requiredOption('--config <file>', 'model config JSON')
-    .requiredOption('--rollouts <file>', 'rollouts JSONL to score')
+    .requiredOption('--rollouts <file>', 'rollouts JSONL or Parquet to score')
+    .option('--group-by <prompt|field>', 'the file has one row per completion (TRL / Hugging Face shape): group rows by prompt, or by this field')
     .requiredOption('--out <file>', 'output JSONL (if it exists, the run resumes from it)')
     .option('--batch-groups <n>', 'groups per scoring call', '16')
     .option('--concurrency <n>', 'scoring calls in flight at once', '4')
@@ -57,6 +59,7 @@ export function register(program: Command): void {
       try {
         const result = await scoreRollouts({
           rollouts: options.rollouts,
+          groupBy: options.groupBy,
           out: options.out,
           models: loaded.models,
           batchGroups,

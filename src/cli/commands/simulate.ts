@@ -1,6 +1,6 @@
 /**
- * `reward-router simulate [--experiment NAME|all] [--out DIR] [--seed N]`: runs the testbed experiments (DESIGN
- * section 7) and writes DIR/<name>.json, DIR/<plot>.svg and DIR/simulate.md atomically.
+ * `reward-router simulate [--experiment NAME|all] [--out DIR] [--seed N]`: runs the testbed experiments
+ * (docs/results.md) and writes DIR/<name>.json, DIR/<plot>.svg and DIR/simulate.md atomically.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';

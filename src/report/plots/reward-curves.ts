@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { downsample } from './summarize.js';
-import { type ColorAssignment, PLOT_CONFIG } from './theme.js';
+import { type ColorAssignment, PLOT_CONFIG, type PlotLayout, WIDE } from './theme.js';
 import type { PlotSpec } from './variance-accuracy.js';
 
 export interface RewardCurveRun {
@@ -25,31 +25,53 @@ export function colorKeyOfRun(run: RewardCurveRun, modelIds: readonly string[]):
   return matches.sort((a, b) => b.length - a.length)[0] ?? run.label;
 }
 
-export function rewardCurvesSpec(runs: readonly RewardCurveRun[], colors: ColorAssignment, modelIds: readonly string[] = []): PlotSpec {
+/** Single-RM runs are dashed, routing strategies solid: two channels, so lines of similar colours stay apart. */
+const SINGLE_DASH = [6, 3];
+
+export function rewardCurvesSpec(runs: readonly RewardCurveRun[], colors: ColorAssignment, modelIds: readonly string[] = [], layout: PlotLayout = WIDE): PlotSpec {
+  const narrow = layout.name === 'narrow';
   const rows = runs.flatMap((run) => {
     const sorted = [...run.steps].filter((point) => Number.isFinite(point.step)).sort((a, b) => a.step - b.step);
     return downsample(sorted, ['gold', 'proxy']).map((point) => ({ run: run.label, ...point }));
   });
-  const scale = { domain: runs.map((run) => run.label), range: runs.map((run) => colors.colorOf(colorKeyOfRun(run, modelIds))) };
-  const color = { field: 'run', type: 'nominal' as const, scale, title: 'run', legend: { symbolType: 'stroke', symbolStrokeWidth: 3 } };
+  const labels = runs.map((run) => run.label);
+  const single = runs.map((run) => modelIds.includes(colorKeyOfRun(run, modelIds)));
+  const scale = { domain: labels, range: runs.map((run) => colors.colorOf(colorKeyOfRun(run, modelIds))) };
+  // One legend for colour and dash (vega-lite merges legends of the same field and title), with swatches
+  // long and thick enough to show both.
+  const legend = {
+    symbolType: 'stroke',
+    symbolStrokeWidth: 3.5,
+    symbolSize: 600,
+    labelFontSize: 12,
+    labelLimit: 220,
+    columns: narrow ? 1 : Math.min(4, runs.length),
+    columnPadding: 18,
+    rowPadding: 6,
+  };
+  const color = { field: 'run', type: 'nominal' as const, scale, title: 'run', legend };
+  const strokeDash = { field: 'run', type: 'nominal' as const, scale: { domain: labels, range: single.map((alone) => (alone ? SINGLE_DASH : [1, 0])) }, title: color.title, legend };
+  const width = narrow ? layout.width : 340;
   const panel = (field: 'gold' | 'proxy', title: string) => ({
-    width: 340,
-    height: 220,
+    width,
+    height: narrow ? 180 : 220,
     title: { text: title, anchor: 'start' as const, fontSize: 12, fontWeight: 600 as const },
-    mark: { type: 'line' as const, strokeWidth: 2, interpolate: 'monotone' as const },
+    mark: { type: 'line' as const, interpolate: 'monotone' as const, strokeWidth: 2.25 },
     encoding: {
       x: { field: 'step', type: 'quantitative' as const, title: 'step' },
       y: { field, type: 'quantitative' as const, title: [`${field} reward`, field === 'gold' ? "(gold RM's units)" : "(the teacher's units)"], scale: { zero: false } },
       color,
+      strokeDash,
     },
   });
+  const panels = [panel('gold', 'Gold reward'), panel('proxy', 'Proxy reward (the run\'s teacher)')];
   return {
-    note: 'Left: the gold reward (what training is for). Right: the proxy reward each run was trained on. A run that climbs fast on the left found a good teacher.',
+    note: `${narrow ? 'Top' : 'Left'}: the gold reward (what training is for). ${narrow ? 'Bottom' : 'Right'}: the proxy reward each run was trained on. A run that climbs fast on the gold panel found a good teacher.${single.some(Boolean) && single.some((alone) => !alone) ? ' Dashed lines: one RM alone; solid lines: routed runs.' : ''}`,
     spec: {
       config: PLOT_CONFIG,
       data: { values: rows },
-      hconcat: [panel('gold', 'Gold reward'), panel('proxy', 'Proxy reward (the run\'s teacher)')],
-      spacing: 36,
+      ...(narrow ? { vconcat: panels } : { hconcat: panels }),
+      spacing: narrow ? 24 : 36,
       resolve: { scale: { y: 'independent' } },
     } as TopLevelSpec,
   };

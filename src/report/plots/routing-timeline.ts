@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { downsample, labelSegments } from './summarize.js';
-import { colorScale, type ColorAssignment, PLOT_CONFIG } from './theme.js';
+import { colorScale, type ColorAssignment, PLOT_CONFIG, type PlotLayout, WIDE } from './theme.js';
 import type { PlotSpec } from './variance-accuracy.js';
 
 export interface TimelineStep {
@@ -15,7 +15,7 @@ export interface TimelineStep {
   readonly weights?: Readonly<Record<string, number>>;
 }
 
-export function routingTimelineSpec(timeline: readonly TimelineStep[], colors: ColorAssignment): PlotSpec {
+export function routingTimelineSpec(timeline: readonly TimelineStep[], colors: ColorAssignment, layout: PlotLayout = WIDE): PlotSpec {
   const active = timeline.flatMap((point) => (point.active === undefined ? [] : [{ step: point.step, label: point.active }]));
   const weighted = timeline.filter((point) => point.weights !== undefined).sort((a, b) => a.step - b.step);
   const models = [...new Set([...active.map((point) => point.label), ...weighted.flatMap((point) => Object.keys(point.weights ?? {}))])];
@@ -30,7 +30,7 @@ export function routingTimelineSpec(timeline: readonly TimelineStep[], colors: C
   if (active.length > 0) {
     panels.push({
       data: { values: segments.map((segment) => ({ model: segment.label, start: segment.start, end: segment.end })) },
-      width: 720,
+      width: layout.width,
       height: 34,
       title: { text: 'Active teacher', anchor: 'start', fontSize: 12, fontWeight: 600 },
       mark: { type: 'rect' },
@@ -48,8 +48,8 @@ export function routingTimelineSpec(timeline: readonly TimelineStep[], colors: C
     const rows = downsample(wide, columns).flatMap((row) => models.map((model, index) => ({ step: row.step, model, weight: row[columns[index]] })));
     panels.push({
       data: { values: rows },
-      width: 720,
-      height: 170,
+      width: layout.width,
+      height: layout.name === 'narrow' ? 140 : 170,
       title: { text: 'Weights per RM', anchor: 'start', fontSize: 12, fontWeight: 600 },
       mark: { type: 'area', interpolate: 'step-after', opacity: 0.9 },
       encoding: {
@@ -64,6 +64,11 @@ export function routingTimelineSpec(timeline: readonly TimelineStep[], colors: C
     note: active.length > 0 && weighted.length > 0
       ? 'Top: the RM the policy was trained on at each step. Bottom: the weight the router gave each RM.'
       : active.length > 0 ? 'The RM the policy was trained on at each step.' : 'The weight the router gave each RM at each step.',
-    spec: { config: PLOT_CONFIG, vconcat: panels, spacing: 18, resolve: { scale: { color: 'shared' } } } as TopLevelSpec,
+    spec: {
+      config: layout.name === 'narrow' ? { ...PLOT_CONFIG, legend: { ...PLOT_CONFIG.legend, columns: 2 } } : PLOT_CONFIG,
+      vconcat: panels,
+      spacing: 18,
+      resolve: { scale: { color: 'shared' } },
+    } as TopLevelSpec,
   };
 }

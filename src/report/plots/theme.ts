@@ -13,6 +13,19 @@ export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '
 /** The reference model is context, not a candidate: it is drawn in grey. */
 export const REFERENCE_COLOR = '#8A8F98';
 
+/**
+ * The two sizes every plot is drawn at: `wide` for screens and paper, `narrow` for phones, where a wide SVG scaled
+ * down to fit would shrink its text to a few pixels. The page shows the one that fits (html-style.ts).
+ */
+export interface PlotLayout {
+  readonly name: 'wide' | 'narrow';
+  /** Width of one plot area in pixels (axes and legends come on top). */
+  readonly width: number;
+}
+
+export const WIDE: PlotLayout = { name: 'wide', width: 720 };
+export const NARROW: PlotLayout = { name: 'narrow', width: 250 };
+
 export const INK = '#1F2328';
 export const MUTED_INK = '#59636E';
 export const GRID = '#E6E8EB';

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { SelectionReport } from '../../select/report-model.js';
 import { niceCeiling, placeLabels } from './label-placement.js';
-import { colorScale, type ColorAssignment, INK, PLOT_CONFIG } from './theme.js';
+import { colorScale, type ColorAssignment, INK, PLOT_CONFIG, type PlotLayout, WIDE } from './theme.js';
 
 export const VARIANCE_TITLE = 'normalized induced variance (unitless, calibrated)';
 /** The same title on two lines, for vertical axes (one line would be taller than the plot). */
@@ -18,8 +18,6 @@ export interface PlotSpec {
   readonly note?: string;
 }
 
-const WIDTH = 720;
-const HEIGHT = 340;
 
 interface Point {
   model: string;
@@ -31,7 +29,12 @@ interface Point {
   accuracy?: number;
 }
 
-export function varianceAccuracySpec(report: SelectionReport, colors: ColorAssignment): PlotSpec {
+export function varianceAccuracySpec(report: SelectionReport, colors: ColorAssignment, layout: PlotLayout = WIDE): PlotSpec {
+  const narrow = layout.name === 'narrow';
+  // Narrow: the axis titles and labels take about 125 px of a phone's ~340.
+  const WIDTH = narrow ? layout.width - 40 : layout.width;
+  const HEIGHT = narrow ? 240 : 340;
+  const fontSize = narrow ? 11 : 12;
   const candidates = report.models.filter((model) => model.role === 'candidate' && model.variance.mean !== null);
   const onPolicy = candidates.some((model) => model.accuracy.onPolicy !== null);
   const offPolicy = !onPolicy && candidates.some((model) => model.accuracy.offPolicy !== null);
@@ -56,14 +59,14 @@ export function varianceAccuracySpec(report: SelectionReport, colors: ColorAssig
       note: 'No reference model and no preference pairs, so accuracy is unknown: the plot shows the induced variance only (bars are 95% intervals).',
       spec: {
         config: PLOT_CONFIG,
-        width: 720,
+        width: WIDTH,
         height: { step: 34 },
         data: { values: points },
         encoding: {
-          y: { field: 'label', type: 'nominal', sort: { field: 'variance', order: 'descending' }, title: null, axis: { labelFontSize: 12, labelColor: INK } },
+          y: { field: 'label', type: 'nominal', sort: { field: 'variance', order: 'descending' }, title: null, axis: { labelFontSize: fontSize, labelColor: INK, labelLimit: narrow ? 110 : 200 } },
         },
         layer: [
-          { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'low', type: 'quantitative', title: VARIANCE_TITLE, scale: { zero: true } }, x2: { field: 'high' }, color } },
+          { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'low', type: 'quantitative', title: narrow ? VARIANCE_TITLE_LINES : VARIANCE_TITLE, scale: { zero: true } }, x2: { field: 'high' }, color } },
           { mark: { type: 'point', filled: true, size: 120, opacity: 1 }, encoding: { x: { field: 'variance', type: 'quantitative' }, color } },
         ],
       },
@@ -81,25 +84,28 @@ export function varianceAccuracySpec(report: SelectionReport, colors: ColorAssig
   const byRank = [...plotted].sort((a, b) => a.rank - b.rank);
   const placements = placeLabels(
     byRank.map((point) => ({ x: toPixelX(point.accuracy), y: toPixelY(point.variance), text: point.label, intervalTop: toPixelY(point.high), intervalBottom: toPixelY(point.low) })),
-    { width: WIDTH, height: HEIGHT },
+    { width: WIDTH, height: HEIGHT, characterWidth: narrow ? 6.4 : 7, lineHeight: narrow ? 14 : 15 },
   );
   const values = byRank.map((point, index) => ({
     ...point,
     labelAccuracy: low + (placements[index].x / WIDTH) * (high - low),
     labelVariance: (1 - placements[index].y / HEIGHT) * top,
     align: placements[index].align,
+    leader: placements[index].leader,
   }));
   const x = {
     field: 'accuracy',
     type: 'quantitative' as const,
-    title: onPolicy ? 'on-policy accuracy (share of pairs ordered like the reference)' : 'off-policy accuracy (share of preference pairs ordered right)',
+    title: onPolicy
+      ? narrow ? ['on-policy accuracy', '(pairs ordered like the reference)'] : 'on-policy accuracy (share of pairs ordered like the reference)'
+      : narrow ? ['off-policy accuracy', '(preference pairs ordered right)'] : 'off-policy accuracy (share of preference pairs ordered right)',
     scale: { domain: [low, high], nice: false },
     axis: { format: '.0%' },
   };
   const y = { field: 'variance', type: 'quantitative' as const, title: VARIANCE_TITLE_LINES, scale: { domain: [0, top], nice: false } };
   const label = (align: 'left' | 'right' | 'center') => ({
     transform: [{ filter: `datum.align === '${align}'` }],
-    mark: { type: 'text' as const, align, baseline: 'middle' as const, fontSize: 12, fontWeight: 600 as const },
+    mark: { type: 'text' as const, align, baseline: 'middle' as const, fontSize, fontWeight: 600 as const },
     encoding: {
       x: { ...x, field: 'labelAccuracy' },
       y: { ...y, field: 'labelVariance' },
@@ -121,6 +127,12 @@ export function varianceAccuracySpec(report: SelectionReport, colors: ColorAssig
       data: { values },
       layer: [
         { mark: { type: 'rule', strokeWidth: 2, opacity: 0.55 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: VARIANCE_TITLE_LINES }, y2: { field: 'high' }, color } },
+        // A label moved away from its point (to clear other RMs' marks) gets a thin line back to it.
+        {
+          transform: [{ filter: 'datum.leader' }],
+          mark: { type: 'rule', strokeWidth: 1, opacity: 0.7, strokeDash: [2, 2] },
+          encoding: { x, y, x2: { field: 'labelAccuracy' }, y2: { field: 'labelVariance' }, color },
+        },
         { mark: { type: 'point', filled: true, size: 140, opacity: 1, stroke: '#FFFFFF', strokeWidth: 1.5 }, encoding: { x, y, color } },
         label('left'),
         label('right'),

@@ -7,17 +7,19 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { SelectionReport } from '../../select/report-model.js';
 import { fixed } from '../format.js';
 import { binShares, sharedBins } from './summarize.js';
-import { colorScale, type ColorAssignment, INK, MUTED_INK, PLOT_CONFIG } from './theme.js';
-import { type PlotSpec, VARIANCE_TITLE } from './variance-accuracy.js';
+import { colorScale, type ColorAssignment, INK, MUTED_INK, PLOT_CONFIG, type PlotLayout, WIDE } from './theme.js';
+import { type PlotSpec, VARIANCE_TITLE, VARIANCE_TITLE_LINES } from './variance-accuracy.js';
 
 export function varianceDistributionSpec(
   report: SelectionReport,
   colors: ColorAssignment,
   groupVariances?: Readonly<Record<string, ArrayLike<number>>>,
+  layout: PlotLayout = WIDE,
 ): PlotSpec {
+  const title = layout.name === 'narrow' ? VARIANCE_TITLE_LINES : VARIANCE_TITLE;
   const order = [...report.models.map((model) => model.id), ...Object.keys(groupVariances ?? {})]
     .filter((id, index, all) => all.indexOf(id) === index);
-  if (!groupVariances || Object.keys(groupVariances).length === 0) return boxPlots(report, colors, order);
+  if (!groupVariances || Object.keys(groupVariances).length === 0) return boxPlots(report, colors, order, layout);
 
   const models = order.filter((id) => groupVariances[id] !== undefined && groupVariances[id].length > 0);
   const bins = sharedBins(models.map((id) => groupVariances[id]));
@@ -43,14 +45,14 @@ export function varianceDistributionSpec(
       facet: { row: { field: 'model', type: 'nominal', sort: models, title: null, header: { labelAngle: 0, labelAlign: 'left', labelOrient: 'top', labelAnchor: 'start', labelFontSize: 12, labelPadding: 4 } } },
       spacing: 14,
       spec: {
-        width: 720,
+        width: layout.width,
         height: 64,
         layer: [
           {
             transform: [{ filter: "datum.kind === 'bin'" }],
             mark: { type: 'rect', stroke: '#FFFFFF', strokeWidth: 0.5 },
             encoding: {
-              x: { ...x, field: 'start', title: VARIANCE_TITLE },
+              x: { ...x, field: 'start', title },
               x2: { field: 'end' },
               y: { field: 'share', type: 'quantitative', title: 'prompts', axis: { format: '.0%', tickCount: 2, titleColor: MUTED_INK } },
               color: { field: 'model', type: 'nominal', scale: colorScale(colors, models), legend: null },
@@ -72,7 +74,7 @@ export function varianceDistributionSpec(
   };
 }
 
-function boxPlots(report: SelectionReport, colors: ColorAssignment, order: readonly string[]): PlotSpec {
+function boxPlots(report: SelectionReport, colors: ColorAssignment, order: readonly string[], layout: PlotLayout): PlotSpec {
   const rows = order.flatMap((id) => {
     const v = report.models.find((model) => model.id === id)?.variance;
     if (!v || v.min === null || v.max === null) return [];
@@ -80,17 +82,17 @@ function boxPlots(report: SelectionReport, colors: ColorAssignment, order: reado
   });
   const models = rows.map((row) => row.model);
   const color = { field: 'model', type: 'nominal' as const, scale: colorScale(colors, models), legend: null };
-  const y = { field: 'model', type: 'nominal' as const, sort: models, title: null, axis: { labelFontSize: 12, labelColor: INK } };
+  const y = { field: 'model', type: 'nominal' as const, sort: models, title: null, axis: { labelFontSize: layout.name === 'narrow' ? 11 : 12, labelColor: INK, labelLimit: layout.name === 'narrow' ? 90 : 200 } };
   return {
     note: 'Per-prompt variances were not given, so each RM is drawn from its summary: whiskers span min to max, the box the middle half of prompts, the white tick is the median, the dark dot the mean.',
     spec: {
       config: PLOT_CONFIG,
-      width: 720,
+      width: layout.name === 'narrow' ? layout.width - 30 : layout.width,
       height: { step: 34 },
       data: { values: rows },
       encoding: { y },
       layer: [
-        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x: { field: 'min', type: 'quantitative', title: VARIANCE_TITLE }, x2: { field: 'max' }, color } },
+        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x: { field: 'min', type: 'quantitative', title: layout.name === 'narrow' ? VARIANCE_TITLE_LINES : VARIANCE_TITLE }, x2: { field: 'max' }, color } },
         { mark: { type: 'bar', size: 16 }, encoding: { x: { field: 'q25', type: 'quantitative' }, x2: { field: 'q75' }, color } },
         { mark: { type: 'tick', color: '#FFFFFF', size: 16, thickness: 2 }, encoding: { x: { field: 'median', type: 'quantitative' } } },
         { mark: { type: 'point', filled: true, color: INK, size: 30, opacity: 1 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },

@@ -3,6 +3,7 @@
  * experiment, each showing the claim it tests. Data is inline; nothing is fetched.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { placeLabels } from '../../report/plots/label-placement.js';
 import type { ExperimentResult } from './index.js';
 
 export interface ExperimentPlot {
@@ -13,6 +14,60 @@ export interface ExperimentPlot {
 }
 
 const BASE = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 420, height: 260, background: 'white' } as const;
+
+/** A round axis range around values, with some room so points (and their labels) are not on the frame. */
+function paddedDomain(values: readonly number[]): [number, number] {
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const pad = (high - low || Math.abs(high) || 1) * 0.08;
+  return [Number((low - pad).toPrecision(3)), Number((high + pad).toPrecision(3))];
+}
+
+/**
+ * Points with a text label each, placed so labels clear every point and each other (placeLabels), with a thin
+ * line to a label that had to move away. Explicit domains let the label positions be computed in pixels here.
+ */
+function labelledScatter(points: ReadonlyArray<{ label: string; x: number; y: number }>, options: { xTitle: string; yTitle: string; width: number; height: number }): object {
+  const [x0, x1] = paddedDomain(points.map((point) => point.x));
+  const [y0, y1] = paddedDomain(points.map((point) => point.y));
+  const toPixelX = (value: number) => ((value - x0) / (x1 - x0)) * options.width;
+  const toPixelY = (value: number) => (1 - (value - y0) / (y1 - y0)) * options.height;
+  const placements = placeLabels(points.map((point) => ({ x: toPixelX(point.x), y: toPixelY(point.y), text: point.label })), {
+    width: options.width,
+    height: options.height,
+    characterWidth: 6,
+    lineHeight: 13,
+    pointRadius: 6,
+    // Points sit close together here: a label off to the side gets its line early.
+    leaderDistance: 14,
+  });
+  const values = points.map((point, index) => ({
+    ...point,
+    labelX: x0 + (placements[index].x / options.width) * (x1 - x0),
+    labelY: y1 - (placements[index].y / options.height) * (y1 - y0),
+    align: placements[index].align,
+    leader: placements[index].leader,
+  }));
+  const x = { field: 'x', type: 'quantitative', title: options.xTitle, scale: { domain: [x0, x1], nice: false } };
+  const y = { field: 'y', type: 'quantitative', title: options.yTitle, scale: { domain: [y0, y1], nice: false } };
+  const text = (align: 'left' | 'right' | 'center') => ({
+    transform: [{ filter: `datum.align === '${align}'` }],
+    mark: { type: 'text', align, baseline: 'middle', fontSize: 10.5, color: '#1F2328' },
+    encoding: { x: { ...x, field: 'labelX' }, y: { ...y, field: 'labelY' }, text: { field: 'label' } },
+  });
+  return {
+    width: options.width,
+    height: options.height,
+    data: { values },
+    layer: [
+      { transform: [{ filter: 'datum.leader' }], mark: { type: 'rule', strokeWidth: 0.75, color: '#8A8F98' }, encoding: { x, y, x2: { field: 'labelX' }, y2: { field: 'labelY' } } },
+      { mark: { type: 'point', filled: true, size: 60, color: '#0072B2', opacity: 1 }, encoding: { x, y } },
+      text('left'),
+      text('right'),
+      text('center'),
+    ],
+  };
+}
 
 export function experimentPlots(result: ExperimentResult): ExperimentPlot[] {
   switch (result.experiment) {
@@ -72,29 +127,20 @@ export function experimentPlots(result: ExperimentResult): ExperimentPlot[] {
     }
     case 'table2': {
       const horizon = result.options.horizons[0];
-      const values = result.models.flatMap((model) => [
-        { measure: 'initial induced variance', x: model.initialVariance, increase: model.proxyIncrease[0], model: model.id },
-        { measure: 'on-policy accuracy', x: model.onPolicyAccuracy, increase: model.proxyIncrease[0], model: model.id },
-      ]);
+      const { models } = result;
+      const panel = (title: string, x: (model: (typeof models)[number]) => number) =>
+        labelledScatter(
+          models.map((model) => ({ label: model.id, x: x(model), y: model.proxyIncrease[0] })),
+          { xTitle: title, yTitle: `proxy reward increase @${horizon}`, width: 300, height: 240 },
+        );
       return [{
         name: 'table2-proxy-increase',
         title: `Table 2: proxy reward increase after ${horizon} steps against variance and against accuracy`,
         spec: {
           $schema: BASE.$schema,
           background: 'white',
-          data: { values },
-          facet: { column: { field: 'measure', type: 'nominal', title: null } },
-          spec: {
-            width: 260,
-            height: 220,
-            mark: { type: 'point', filled: true, size: 60 },
-            encoding: {
-              x: { field: 'x', type: 'quantitative', title: null, scale: { zero: false } },
-              y: { field: 'increase', type: 'quantitative', title: `proxy reward increase @${horizon}` },
-              tooltip: [{ field: 'model' }],
-            },
-          },
-          resolve: { scale: { x: 'independent' } },
+          hconcat: [panel('initial induced variance', (model) => model.initialVariance), panel('on-policy accuracy', (model) => model.onPolicyAccuracy)],
+          spacing: 28,
         } as TopLevelSpec,
       }];
     }

@@ -76,16 +76,16 @@ describe('lexicon configuration errors', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidConfigError);
     expect((error as InvalidConfigError).path).toBe('models[1].name');
-    expect((error as Error).message).toBe('models.json: models[1].name (model `sent`): expected one of "afinn", "wink", "vader", got "textblob"');
+    expect((error as Error).message).toBe('models.json: models[1].name (model `sent`): expected one of "afinn", "wink", "vader", got a string of 8 characters');
   });
 
   it('fromConfig rejects a field the scorer does not have, and extras on a scorer other than afinn', async () => {
     await expect(async () => fromConfig({ id: 'v', type: 'lexicon', name: 'vader', field: 'comparative' }, context)).rejects.toThrow(
-      'models[1].field (model `v`): expected one of "compound", "pos", "neu", "neg" for the vader scorer, got "comparative"',
+      'models[1].field (model `v`): expected one of "compound", "pos", "neu", "neg" for the vader scorer, got a string of 11 characters',
     );
     await expect(async () => fromConfig({ id: 'w', type: 'lexicon', name: 'wink', extras: { a: 1 } }, context)).rejects.toThrow(InvalidConfigError);
     await expect(async () => fromConfig({ id: 'a', type: 'lexicon', name: 'afinn', extras: { a: 'x' } }, context)).rejects.toThrow(
-      'models[1].extras.a (model `a`): expected a finite number, got "x"',
+      'models[1].extras.a (model `a`): expected a finite number, got a string of 1 character',
     );
   });
 

@@ -236,3 +236,50 @@ describe('onnx fromConfig', () => {
     }
   });
 });
+
+describe('onnx adapter on onnxruntime-web (what a project without onnxruntime-node gets)', () => {
+  it('gives the same scores as onnxruntime-node on the shipped model and on a two-label model with token types', async () => {
+    for (const [path, template] of [[SHIPPED_MODEL, '{prompt}\n{completion}'], [fixtures.twoLabel, '{prompt}{completion}']] as const) {
+      const web = await open({ id: 'web', path, template, backend: 'web', maxBatchSize: 5 });
+      const native = await open({ id: 'native', path, template, backend: 'node', maxBatchSize: 5 });
+      const requests = [...CONTRACT_REQUESTS, { prompt: 'Tell me a story.', completion: ` ${words(40, 1)}.` }];
+      const [webScores, nativeScores] = [await web.score(requests), await native.score(requests)];
+      webScores.forEach((score, index) => expectClose(score, nativeScores[index], 1e-5));
+      expect(new Set(webScores.map((score) => score.toFixed(3))).size).toBeGreaterThan(5);
+    }
+  });
+
+  it('a run that fails inside the runtime is an INVALID_RESPONSE naming onnxruntime-web', async () => {
+    const broken = await open({ id: 'broken', path: fixtures.smallEmbedding, backend: 'web' });
+    const error = await broken.score(CONTRACT_REQUESTS.slice(0, 2)).catch((caught: unknown) => caught);
+    expect((error as RewardRouterError).code).toBe('INVALID_RESPONSE');
+    expect((error as Error).message).toContain('onnxruntime-web failed on');
+  });
+
+  it('refuses a GPU execution provider on the web backend, and a backend that does not exist', async () => {
+    const gpu = await createOnnxRewardModel({ id: 'g', path: SHIPPED_MODEL, backend: 'web', executionProviders: ['cuda'] }).catch((caught: unknown) => caught);
+    expect((gpu as RewardRouterError).code).toBe('MODEL_LOAD_ERROR');
+    expect((gpu as Error).message).toContain('need onnxruntime-node; the web backend runs on the CPU (WebAssembly) only');
+    const unknown = await createOnnxRewardModel({ id: 'u', path: SHIPPED_MODEL, backend: 'gpu' as never }).catch((caught: unknown) => caught);
+    expect((unknown as RewardRouterError).code).toBe('INVALID_ARGUMENT');
+    expect((unknown as Error).message).toContain('"auto", "node", "web"');
+  });
+});
+
+describe('onnx adapter output', () => {
+  it('a failing run prints nothing of its own to stderr: the thrown error carries onnxruntime’s message', async () => {
+    // onnxruntime's native logger writes to file descriptor 2 directly, so only a child process can observe it.
+    const script = `
+      const { createOnnxRewardModel } = await import(${JSON.stringify(new URL('../../../dist/adapters/onnx/index.js', import.meta.url).href)});
+      for (const backend of ['node', 'web']) {
+        const model = await createOnnxRewardModel({ id: 'broken', path: ${JSON.stringify(fixtures.smallEmbedding)}, backend });
+        const error = await model.score([{ prompt: '', completion: 'good river sad' }]).catch((caught) => caught);
+        process.stdout.write(backend + ': ' + error.code + ' ' + /out of (data )?bounds|Gather/i.test(error.message) + '\\n');
+        await model.close();
+      }`;
+    const { spawnSync } = await import('node:child_process');
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stdout).toBe('node: INVALID_RESPONSE true\nweb: INVALID_RESPONSE true\n');
+    expect(child.stderr).toBe('');
+  });
+});
