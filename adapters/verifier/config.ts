@@ -35,15 +35,17 @@ function nested(config: ModelConfigEntry, context: AdapterContext, key: string, 
 
 export const fromConfig: AdapterFactory = (config, context) => {
   const read = configReader(config, context);
-  const kind = read.oneOf('kind', VERIFIER_KINDS, true)!;
-  read.only([...COMMON_FIELDS, ...KIND_FIELDS[kind]]);
+  const kind = read.oneOf('kind', VERIFIER_KINDS, true);
+  // Without a valid kind, every kind's fields are allowed here; the kind itself is reported.
+  read.only([...COMMON_FIELDS, ...(kind === undefined ? Object.values(KIND_FIELDS).flat() : KIND_FIELDS[kind])]);
   const common = {
     id: config.id,
     extract: read.oneOf('extract', ANSWER_RULES),
     maxBatchSize: read.number('maxBatchSize', { integer: true, min: 1 }),
     concurrency: read.number('concurrency', { integer: true, min: 1 }),
   };
-  let options: VerifierOptions;
+  if (kind === undefined) read.done();
+  let options!: VerifierOptions;
   switch (kind) {
     case 'exact': {
       let normalize: Record<string, boolean> | false | undefined;
@@ -53,6 +55,7 @@ export const fromConfig: AdapterFactory = (config, context) => {
         if (found) {
           found.read.only([...EXACT_NORMALIZATION_KEYS, 'id', 'type']);
           normalize = Object.fromEntries(EXACT_NORMALIZATION_KEYS.filter((key) => found.value[key] !== undefined).map((key) => [key, found.read.boolean(key)!]));
+          found.read.done();
         }
       }
       options = { ...common, kind, ...(normalize !== undefined ? { normalize } : {}) };
@@ -70,6 +73,7 @@ export const fromConfig: AdapterFactory = (config, context) => {
           ...(found.value.relative !== undefined ? { relative: found.read.number('relative', { min: 0 }) } : {}),
           ...(found.value.absolute !== undefined ? { absolute: found.read.number('absolute', { min: 0 }) } : {}),
         };
+        found.read.done();
       }
       options = { ...common, kind, ...(tolerance ? { tolerance } : {}) };
       break;
@@ -83,6 +87,7 @@ export const fromConfig: AdapterFactory = (config, context) => {
       break;
     }
   }
+  read.done();
   // Option errors the model finds itself (a pattern or schema that does not compile) become errors on that field.
   return asConfigError(config, context, () => createVerifierModel(options));
 };

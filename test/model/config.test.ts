@@ -121,7 +121,7 @@ describe('config typos and secrets', () => {
       '  models.json: models[3].model (model `tei`): unknown field here: `model` belongs to protocol "vllm-classify", not "tei"',
       '  models.json: models[4].acessToken (model `hf`): unknown field; did you mean `accessToken`?',
       '  models.json: models[4].judgePrompt (model `hf`): unknown field here: `judgePrompt` belongs to mode "judge", not "classification"',
-      '  models.json: models[5].type (model `typo`): expected one of "onnx", "http", "huggingface", "lexicon", got a string of 6 characters; did you mean "lexicon"?',
+      '  models.json: models[5].type (model `typo`): expected one of "onnx", "http", "huggingface", "lexicon", "verifier", got a string of 6 characters; did you mean "lexicon"?',
     ]);
     expect(error.problems.map((problem) => problem.path)).toEqual([
       'models[0].templte', 'models[1].maxLenght', 'models[1].treads', 'models[2].timeout', 'models[2].scorekey',

@@ -83,10 +83,13 @@ describe('GET /v1/dashboard', () => {
         states[index].models.map(({ id, variance, accuracy, teacherScore, healthy, calls, failures }) => ({ id, variance, accuracy, teacherScore, healthy, calls, failures })),
       );
     });
-    expect(all.steps.every((step) => step.active === 'afinn' && step.flatShare !== null)).toBe(true);
-    // Flags this router does not report are null, not false (the page shows nothing rather than a guess).
-    expect(all.steps[0].models[0]).toMatchObject({ harmful: null, degraded: null, stale: null, alignment: null });
-    expect(all.teacherScoreKind).toBeNull();
+    expect(all.steps.map((step) => step.active)).toEqual(states.map((state) => state.active));
+    expect(all.steps.every((step) => step.flatShare !== null)).toBe(true);
+    // The flags and the alignment are the router's own (it reports them); the teacher score kind is the router's.
+    all.steps.forEach((step, index) => {
+      expect(step.models.map(({ harmful, alignment }) => ({ harmful, alignment }))).toEqual(states[index].models.map(({ harmful, alignment }) => ({ harmful, alignment })));
+    });
+    expect(all.teacherScoreKind).toBe(router.state().teacherScoreKind);
     // Times come from the injected clock, in order.
     expect(all.steps.map((step) => step.time)).toEqual([...all.steps.map((step) => step.time)].sort((a, b) => a - b));
     expect(all.requests.byEndpoint['/v1/score']).toBe(4);
