@@ -39,6 +39,11 @@ export interface RewardHandlerOptions {
   readonly onError?: (error: unknown, where: { readonly method: string; readonly path: string }) => void;
   /** Milliseconds, for OpenRLHF group ages. @default Date.now */
   readonly clock?: () => number;
+  /**
+   * Replica mode (src/replica, docs/scaling.md): /healthz reports this replica's health. `degraded` is still 200
+   * (the replica serves, with the last decision it has); only shutting down is 503.
+   */
+  readonly replicaHealth?: () => { readonly status: 'ok' | 'degraded' };
 }
 
 export interface RewardHandler {
@@ -129,7 +134,13 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
         return new Response(body, { status: 200, headers: { 'content-type': contentType } });
       },
     },
-    '/healthz': { GET: () => jsonResponse(200, { status: 'ok' }) },
+    '/healthz': {
+      GET: () => {
+        // Replica mode: the replica's own health (ok or degraded), both 200 for liveness.
+        const replica = options.replicaHealth?.();
+        return jsonResponse(200, replica ? { status: replica.status, replica } : { status: 'ok' });
+      },
+    },
   };
 
   let closing = false;

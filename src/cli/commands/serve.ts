@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadModels } from '../../model/load.js';
+import { createReplicaRouter, redactRedisUrl, registerReplicaMetrics, type ReplicaRouter } from '../../replica/index.js';
 import { createRouter, type RouterOptions } from '../../route/index.js';
 import { createServerMetrics } from '../../server/metrics.js';
 import { startServer } from '../../server/node.js';
@@ -24,6 +25,13 @@ export interface ServeCommandOptions {
   readonly maxGroups?: string;
   readonly maxCompletions?: string;
   readonly requestTimeoutMs?: string;
+  // Replica mode (docs/scaling.md): the shared routing state in Redis.
+  readonly redis?: string;
+  readonly redisPrefix?: string;
+  readonly replicaId?: string;
+  readonly leaseMs?: string;
+  readonly stepIdleMs?: string;
+  readonly decisionWaitMs?: string;
 }
 
 export interface ServeContext {
@@ -61,6 +69,17 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
     requestTimeoutMs: integer('--request-timeout-ms', options.requestTimeoutMs, 1),
   };
   if (!existsSync(options.config)) throw new UsageError(`Expected \`--config\` to name an existing file, got \`${options.config}\``);
+  // Replica mode: a router step is `--step-groups` groups across every replica, assembled in Redis, so the local
+  // OpenRLHF batcher hands each complete group on at once.
+  const redisUrl = options.redis ?? (process.env.REWARD_ROUTER_REDIS_URL ? process.env.REWARD_ROUTER_REDIS_URL : undefined);
+  const replicaTimings = {
+    leaseMs: integer('--lease-ms', options.leaseMs, 300),
+    stepIdleMs: integer('--step-idle-ms', options.stepIdleMs, 1),
+    decisionWaitMs: integer('--decision-wait-ms', options.decisionWaitMs, 1),
+  };
+  if (redisUrl === undefined && (options.redisPrefix !== undefined || options.replicaId !== undefined || Object.values(replicaTimings).some((value) => value !== undefined))) {
+    throw new UsageError('Expected `--redis URL` (or REWARD_ROUTER_REDIS_URL) with the replica options `--redis-prefix`, `--replica-id`, `--lease-ms`, `--step-idle-ms` and `--decision-wait-ms`');
+  }
 
   const loaded = await loadModels(options.config);
   try {
@@ -80,19 +99,40 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
       throw error;
     }
     if (context.signal.aborted) return;
+    // Replica mode: the server serves the replica, which stands where the router stands.
+    let replica: ReplicaRouter | undefined;
+    if (redisUrl !== undefined) {
+      replica = createReplicaRouter({
+        url: redisUrl,
+        prefix: options.redisPrefix,
+        id: options.replicaId,
+        stepGroups: openrlhf.stepGroups ?? 1,
+        ...Object.fromEntries(Object.entries(replicaTimings).filter(([, value]) => value !== undefined)),
+        router: router.options,
+        cache: loaded.cache,
+        log,
+      });
+      await replica.start();
+      registerReplicaMetrics(metrics.registry, replica);
+    }
+    const served = replica ?? router;
     const server = await startServer({
-      router,
+      router: served,
       metrics,
+      ...(replica ? { replicaHealth: () => (replica as ReplicaRouter).health() } : {}),
       host: options.host,
       port,
       ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
-      openrlhf,
+      openrlhf: replica ? { ...openrlhf, stepGroups: 1 } : openrlhf,
       onError: (error, where) => log(`reward-router: ${where.method} ${where.path} failed: ${error instanceof Error ? error.message : String(error)}`),
     });
     const state = router.state();
+    const replicaText = replica
+      ? `; replica ${replica.id} of \`${replica.health().prefix}\` at ${redactRedisUrl(redisUrl as string)}, steps of ${openrlhf.stepGroups ?? 1} group(s)`
+      : '';
     log(
       `reward-router: serving on ${server.url} (strategy ${state.strategy}; candidates ${state.models.map((model) => model.id).join(', ')}` +
-        `${loaded.reference ? `; reference ${loaded.reference.id}` : ''}; authentication ${process.env.REWARD_ROUTER_TOKEN ? 'bearer token' : 'none'})`,
+        `${loaded.reference ? `; reference ${loaded.reference.id}` : ''}; authentication ${process.env.REWARD_ROUTER_TOKEN ? 'bearer token' : 'none'}${replicaText})`,
     );
     context.onListening?.(server.url);
     await new Promise<void>((resolve) => {
@@ -101,6 +141,7 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
     });
     log('reward-router: shutting down; answering requests in flight');
     await server.close();
+    await replica?.close();
     await router.close();
     log('reward-router: stopped');
   } finally {
@@ -122,6 +163,12 @@ export function register(program: Command): void {
     .option('--max-groups <n>', 'most groups per /v1/score request', '1024')
     .option('--max-completions <n>', 'most completions per group', '256')
     .option('--request-timeout-ms <ms>', 'longest a client may take to send a request (slow clients get 408)', '30000')
+    .option('--redis <url>', 'replica mode: share the routing state through Redis (redis://HOST:PORT/DB, rediss:// for TLS; or REWARD_ROUTER_REDIS_URL, which keeps a password out of ps); --step-groups then counts groups across every replica')
+    .option('--redis-prefix <prefix>', 'replica mode: namespace of this run in Redis (several runs on one Redis)')
+    .option('--replica-id <id>', 'replica mode: this replica\'s name (default: host-pid-random)')
+    .option('--lease-ms <ms>', 'replica mode: lease of the deciding replica; another takes over after it (default 3000)')
+    .option('--step-idle-ms <ms>', 'replica mode: close a step that got no new group for this long (default 2000)')
+    .option('--decision-wait-ms <ms>', 'replica mode: longest a call waits for its step\'s decision (default 15000)')
     .action(async (options: ServeCommandOptions) => {
       const controller = new AbortController();
       const stop = () => controller.abort();

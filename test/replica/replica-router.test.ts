@@ -1,0 +1,84 @@
+/**
+ * Replicas in one process, on a real redis-server: the cluster routes exactly as one router fed the same steps
+ * (rewards, estimates and final state), replicas refuse a run configured differently, and the lease moves on when
+ * the decider leaves.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createReplicaRouter, compareGroups, type ReplicaRouter } from '../../src/replica/index.js';
+import { createRouter, type RouterGroup, type RouterOptions } from '../../src/route/index.js';
+import { lexiconCandidates, makeGroups } from '../server/helpers.js';
+import { describeWithRedis, startRedis, type RedisProcess } from '../helpers/redis.js';
+
+let redis: RedisProcess;
+let prefixes = 0;
+
+const routerOptions = (): RouterOptions => ({ candidates: lexiconCandidates(), probeShare: 0.25, seed: 11, minDwell: 1, patience: 1, leadStandardErrors: 0 });
+
+async function startReplicas(count: number, stepGroups: number, options: Partial<Parameters<typeof createReplicaRouter>[0]> = {}): Promise<ReplicaRouter[]> {
+  const prefix = `test-${process.pid}-${++prefixes}`;
+  const replicas = Array.from({ length: count }, (_, index) =>
+    createReplicaRouter({ url: redis.url, prefix, id: `r${index}`, stepGroups, router: routerOptions(), leaseMs: 600, stepIdleMs: 300, ...options }),
+  );
+  for (const replica of replicas) await replica.start();
+  return replicas;
+}
+
+/** One step's groups: distinct prompts per step, so every step is new text. */
+function stepGroups(step: number, count: number): RouterGroup[] {
+  return makeGroups(count, 4, 1000 + step).map((group, index) => ({ ...group, prompt_id: `s${step}-g${index}`, prompt: `Step ${step}, prompt ${index}: how was it?` }));
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.kill();
+});
+
+describeWithRedis('replicas sharing one routing state (in process)', () => {
+  it('serve every step with one teacher and end in the state of one router fed the same steps', async () => {
+    const groupsPerStep = 6;
+    const replicas = await startReplicas(3, groupsPerStep);
+    const single = createRouter(routerOptions());
+    const switches: number[] = [];
+    single.on('teacher-switch', (event) => switches.push(event.step));
+    const steps = 8;
+    try {
+      for (let step = 1; step <= steps; step++) {
+        const groups = stepGroups(step, groupsPerStep);
+        // Round-robin, two groups per call, all calls of a step at once (as rollout workers would send them).
+        const calls = [0, 1, 2].map((call) => replicas[call % 3].score(groups.slice(call * 2, call * 2 + 2)));
+        const answers = await Promise.all(calls);
+        const expected = await single.score([...groups].sort(compareGroups));
+        const byId = new Map(expected.groups.map((group) => [group.prompt_id, group]));
+        const teachers = new Set<string>();
+        for (const answer of answers) {
+          expect(answer.step).toBe(step);
+          for (const group of answer.groups) {
+            const twin = byId.get(group.prompt_id)!;
+            expect(group.source).toEqual(twin.source);
+            group.rewards.forEach((reward, index) => expect(Math.abs(reward - twin.rewards[index])).toBeLessThanOrEqual(1e-9));
+            if ('model' in group.source) teachers.add(group.source.model);
+          }
+        }
+        expect(teachers.size).toBe(1);
+      }
+      // The run switched teacher at least once, so agreeing on the teacher of each step was not a given.
+      expect(switches.length).toBeGreaterThan(0);
+      for (const replica of replicas) expect(await replica.waitForVersion(steps, 5000)).toBe(true);
+      const state = single.state();
+      for (const replica of replicas) {
+        const { replica: health, ...shared } = replica.state();
+        expect(health.status).toBe('ok');
+        expect(shared).toEqual(state);
+        expect(replica.snapshot()).toEqual(single.snapshot());
+        const record = replica.record();
+        expect(record.totalGroups).toBe(steps * groupsPerStep);
+        expect(record.totalDisagreements).toBe(0);
+      }
+      expect(replicas.filter((replica) => replica.health().role === 'decider')).toHaveLength(1);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
+  }, 60_000);
+});
