@@ -9,7 +9,7 @@ import type { ScoreCache } from '../model/cache.js';
 import type { Router, RouterResult } from '../route/index.js';
 import type { DecisionRecord } from './decision-record.js';
 import { parseObservation, type Observation } from './observation.js';
-import { assembleStep, compareServed } from './step-assembly.js';
+import { assembleStep, compareServed, routedPiece } from './step-assembly.js';
 import type { ReplicaStore, StreamEntry } from './store.js';
 
 export interface DeciderOptions {
@@ -178,7 +178,7 @@ export class Decider {
         return;
       }
       const routed = result;
-      const groups = assembled.placement[index].map((at, position) => ({ ...routed.groups[at], prompt_id: observation.groups[position].prompt_id }));
+      const groups = assembled.placement[index].map((place, position) => routedPiece(routed.groups[place.group], place, observation.groups[position].prompt_id));
       results.set(observation.id, JSON.stringify({ step, active: routed.active, groups, decision: routed.decision }));
     });
 

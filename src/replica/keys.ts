@@ -20,8 +20,8 @@ export interface ReplicaKeys {
   readonly channel: string;
   /** Hash `{groups, last}` of step `step`: distinct groups appended, time (Redis clock, ms) of the last append. */
   step(step: number): string;
-  /** Set of the digests of step `step`'s groups (a retried group counts once). */
-  digests(step: number): string;
+  /** Hash of step `step`'s group keys to the completions seen (pieces of one group, on several replicas, add up). */
+  groupKeys(step: number): string;
   /** The decider's answer to one step-synchronous observation. */
   result(observationId: string): string;
 }
@@ -38,7 +38,7 @@ export function replicaKeys(prefix: string): ReplicaKeys {
     fence: key('fence'),
     channel: key('decisions'),
     step: (step) => key(`step:${step}`),
-    digests: (step) => key(`digests:${step}`),
+    groupKeys: (step) => key(`groups:${step}`),
     result: (id) => key(`result:${id}`),
   };
 }

@@ -4,7 +4,6 @@
  * Redis stream; the decider feeds the groups to its own router with those scores already in its cache, so no pair
  * is scored twice across the cluster.
  */
-import { createHash } from 'node:crypto';
 import type { RewardSource, RouterGroup } from '../route/index.js';
 
 export interface Observation {
@@ -22,14 +21,6 @@ export interface Observation {
   readonly scores: Readonly<Record<string, ReadonlyArray<number | null>>>;
   /** What the call answered (absent for a barrier call): each group's source and rewards. */
   readonly served?: { readonly version: number; readonly sources: readonly RewardSource[]; readonly rewards: ReadonlyArray<readonly number[]> };
-}
-
-/** A group's identity within a step: the same prompt and completions sent twice (a client's retry) count once. */
-export function groupDigest(group: RouterGroup): string {
-  const hash = createHash('sha256');
-  hash.update(String(group.prompt.length)).update('\u0000').update(group.prompt);
-  for (const completion of group.completions) hash.update('\u0000').update(String(completion.length)).update('\u0000').update(completion);
-  return hash.digest('base64url').slice(0, 22);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

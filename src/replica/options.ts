@@ -32,6 +32,12 @@ export interface ReplicaOptions extends ReplicaTimings {
    * TRL's prompts per step). The step closes when this many distinct groups have arrived, wherever they arrived.
    */
   readonly stepGroups: number;
+  /**
+   * Samples per prompt of OpenRLHF's single-sample calls (`n_samples_per_prompt`): a prompt's samples may reach
+   * several replicas, and its group counts toward the step once this many have arrived. Groups sent whole
+   * (`/v1/score`) count when they arrive. @default 8
+   */
+  readonly groupSize?: number;
 }
 
 export interface ResolvedReplicaOptions {
@@ -39,6 +45,7 @@ export interface ResolvedReplicaOptions {
   readonly prefix: string;
   readonly id: string;
   readonly stepGroups: number;
+  readonly groupSize: number;
   readonly leaseMs: number;
   readonly stepIdleMs: number;
   readonly decisionWaitMs: number;
@@ -114,6 +121,7 @@ export function resolveReplicaOptions(options: ReplicaOptions): ResolvedReplicaO
     prefix,
     id,
     stepGroups: positiveInteger('stepGroups', options.stepGroups, 1),
+    groupSize: positiveInteger('groupSize', options.groupSize, 8),
     leaseMs,
     stepIdleMs: positiveInteger('stepIdleMs', options.stepIdleMs, REPLICA_DEFAULTS.stepIdleMs),
     decisionWaitMs: positiveInteger('decisionWaitMs', options.decisionWaitMs, REPLICA_DEFAULTS.decisionWaitMs),

@@ -4,10 +4,11 @@
  * order, when it returns. Appended observations are kept until a published record's watermark covers them, so
  * they can be sent again if Redis loses its data before the decider folded them in.
  */
-import { groupDigest, type Observation } from './observation.js';
+import type { Observation } from './observation.js';
+import type { GroupCount } from './store.js';
 
 export interface OutboxSink {
-  append(observation: Observation, digests: readonly string[]): Promise<string>;
+  append(observation: Observation, groups: readonly GroupCount[]): Promise<string>;
 }
 
 interface Pending {
@@ -24,6 +25,8 @@ export class ObservationOutbox {
 
   constructor(
     private readonly sink: OutboxSink,
+    /** How the step counts each group of an observation. */
+    private readonly count: (observation: Observation) => GroupCount[],
     /** Most observations held (waiting and unconfirmed together); the oldest go first past it. */
     private readonly capacity = 100_000,
   ) {}
@@ -78,7 +81,7 @@ export class ObservationOutbox {
       const next = this.pending[0];
       let id: string;
       try {
-        id = await this.sink.append(next.observation, next.observation.groups.map(groupDigest));
+        id = await this.sink.append(next.observation, this.count(next.observation));
       } catch {
         for (const item of this.pending) {
           item.settle.forEach((settle) => settle(null));

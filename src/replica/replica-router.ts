@@ -35,6 +35,7 @@ import type { Observation } from './observation.js';
 import { resolveReplicaOptions, type ReplicaOptions, type ResolvedReplicaOptions } from './options.js';
 import { ObservationOutbox } from './outbox.js';
 import { ScoreRecorder } from './score-recorder.js';
+import { groupKey, isOpenRlhfPiece } from './step-assembly.js';
 import { ReplicaStore } from './store.js';
 
 export interface ReplicaRouterOptions extends ReplicaOptions {
@@ -67,6 +68,9 @@ export interface ReplicaHealth {
   readonly decisionAgeMs: number;
   /** Observations waiting to be sent to Redis. */
   readonly pendingObservations: number;
+  /** Run totals from that record: groups routed, and groups a replica answered with another source than the decider's. */
+  readonly groups: number;
+  readonly disagreements: number;
   /** Why the status is `degraded`, one sentence each (empty when `ok`). */
   readonly reasons: readonly string[];
 }
@@ -158,7 +162,13 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     this.fingerprint = configFingerprint(router, this.settings.stepGroups);
     this.synchronousAlways = router.strategy === 'mix' || (router.strategy === 'bandit' && router.bandit?.algorithm === 'thompson');
     this.store = new ReplicaStore(this.settings);
-    this.outbox = new ObservationOutbox(this.store);
+    this.outbox = new ObservationOutbox(this.store, (observation) =>
+      observation.groups.map((group) => ({
+        key: groupKey(group),
+        completions: group.completions.length,
+        complete: isOpenRlhfPiece(group.prompt_id) ? this.settings.groupSize : group.completions.length,
+      })),
+    );
     this.latest = initialRecord(this.deciding.snapshot(), this.deciding.state(), this.id, this.clock());
     // Failures this replica saw while serving are its own news; decisions come from the records it adopts.
     this.serving.on('model-failover', (event) => this.emit('model-failover', event));
@@ -524,6 +534,8 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
       decider: this.latest.decider,
       decisionAgeMs: Math.max(0, this.clock() - this.latest.publishedAt),
       pendingObservations: this.outbox.size,
+      groups: this.latest.totalGroups,
+      disagreements: this.latest.totalDisagreements,
       reasons,
     };
   }

@@ -4,20 +4,28 @@
  * disagree still agree on how old a step is.
  */
 
-/** KEYS: stream, open, step hash, digests set. ARGV: payload, step ('' = unplaced), capacity, ttl ms, digests... */
+/**
+ * KEYS: stream, open, step hash, step group hash. ARGV: payload, step ('' = unplaced), capacity, ttl ms, then per
+ * group: key, completions in this observation, completions that make the group complete. A group counts toward
+ * the step's capacity once, when its completions first reach that number (a retried group never counts twice).
+ */
 export const APPEND = `
 local id = redis.call('XADD', KEYS[1], '*', 'o', ARGV[1])
 if ARGV[2] == '' then return {id, 0} end
-local added = 0
-for i = 5, #ARGV do added = added + redis.call('SADD', KEYS[4], ARGV[i]) end
-local count = redis.call('HINCRBY', KEYS[3], 'groups', added)
+local completed = 0
+for i = 5, #ARGV, 3 do
+  local count = tonumber(ARGV[i + 1])
+  local have = redis.call('HINCRBY', KEYS[4], ARGV[i], count)
+  if have - count < tonumber(ARGV[i + 2]) and have >= tonumber(ARGV[i + 2]) then completed = completed + 1 end
+end
+local total = redis.call('HINCRBY', KEYS[3], 'groups', completed)
 local t = redis.call('TIME')
 redis.call('HSET', KEYS[3], 'last', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 redis.call('PEXPIRE', KEYS[3], ARGV[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 local open = tonumber(redis.call('GET', KEYS[2]))
-if open == tonumber(ARGV[2]) and count >= tonumber(ARGV[3]) then redis.call('SET', KEYS[2], open + 1) end
-return {id, added}
+if open == tonumber(ARGV[2]) and total >= tonumber(ARGV[3]) then redis.call('SET', KEYS[2], open + 1) end
+return {id, completed}
 `;
 
 /**

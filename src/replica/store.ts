@@ -30,6 +30,13 @@ export interface StreamEntry {
   readonly payload: string;
 }
 
+/** A group of an observation as the step counts it: its key, its completions here, and how many complete it. */
+export interface GroupCount {
+  readonly key: string;
+  readonly completions: number;
+  readonly complete: number;
+}
+
 export type PublishOutcome = 'published' | 'lost-lease' | 'stale';
 
 function withScripts(redis: Redis): Redis & Scripts {
@@ -133,20 +140,23 @@ export class ReplicaStore {
     return text === null ? null : Number(text);
   }
 
-  /** Appends an observation; with a step, counts its new groups and closes the step once it holds `stepGroups`. */
-  async append(observation: Observation, digests: readonly string[]): Promise<string> {
+  /**
+   * Appends an observation; with a step, counts the groups it completes (see APPEND) and closes the step once it
+   * holds `stepGroups` complete groups.
+   */
+  async append(observation: Observation, groups: readonly GroupCount[]): Promise<string> {
     const { keys } = this;
     const step = observation.step;
     const [id] = await this.redis.replicaAppend(
       keys.stream,
       keys.open,
       keys.step(step ?? 0),
-      keys.digests(step ?? 0),
+      keys.groupKeys(step ?? 0),
       JSON.stringify(observation),
       step === null ? '' : step,
       this.options.stepGroups,
       STEP_TTL_MS,
-      ...(step === null ? [] : digests),
+      ...(step === null ? [] : groups.flatMap((group) => [group.key, group.completions, group.complete])),
     );
     return id;
   }

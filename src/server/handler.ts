@@ -44,6 +44,11 @@ export interface RewardHandlerOptions {
    * (the replica serves, with the last decision it has); only shutting down is 503.
    */
   readonly replicaHealth?: () => { readonly status: 'ok' | 'degraded' };
+  /**
+   * Whether the server runs router steps one at a time. Replica mode turns it off: a replica orders its own calls,
+   * and one call may wait for calls of its step that reach this same replica later. @default true
+   */
+  readonly serializeSteps?: boolean;
 }
 
 export interface RewardHandler {
@@ -80,6 +85,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   // One router step at a time; a failed step does not block the next.
   let chain: Promise<unknown> = Promise.resolve();
   const step = (groups: RouterGroup[]): Promise<RouterResult> => {
+    if (options.serializeSteps === false) return router.score(groups);
     const run = chain.then(() => router.score(groups));
     chain = run.catch(() => undefined);
     return run;

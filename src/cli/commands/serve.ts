@@ -69,8 +69,7 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
     requestTimeoutMs: integer('--request-timeout-ms', options.requestTimeoutMs, 1),
   };
   if (!existsSync(options.config)) throw new UsageError(`Expected \`--config\` to name an existing file, got \`${options.config}\``);
-  // Replica mode: a router step is `--step-groups` groups across every replica, assembled in Redis, so the local
-  // OpenRLHF batcher hands each complete group on at once.
+  // Replica mode: a router step is `--step-groups` groups across every replica, assembled in Redis.
   const redisUrl = options.redis ?? (process.env.REWARD_ROUTER_REDIS_URL ? process.env.REWARD_ROUTER_REDIS_URL : undefined);
   const replicaTimings = {
     leaseMs: integer('--lease-ms', options.leaseMs, 300),
@@ -107,6 +106,7 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
         prefix: options.redisPrefix,
         id: options.replicaId,
         stepGroups: openrlhf.stepGroups ?? 1,
+        groupSize: openrlhf.groupSize,
         ...Object.fromEntries(Object.entries(replicaTimings).filter(([, value]) => value !== undefined)),
         router: router.options,
         cache: loaded.cache,
@@ -119,11 +119,13 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
     const server = await startServer({
       router: served,
       metrics,
-      ...(replica ? { replicaHealth: () => (replica as ReplicaRouter).health() } : {}),
+      ...(replica ? { replicaHealth: () => (replica as ReplicaRouter).health(), serializeSteps: false } : {}),
       host: options.host,
       port,
       ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
-      openrlhf: replica ? { ...openrlhf, stepGroups: 1 } : openrlhf,
+      // Replica mode: a prompt's samples may reach several replicas, so each sample is served (and observed) at
+      // once; the deciding replica puts each group back together from the pieces.
+      openrlhf: replica ? { ...openrlhf, groupSize: 1, stepGroups: 1 } : openrlhf,
       onError: (error, where) => log(`reward-router: ${where.method} ${where.path} failed: ${error instanceof Error ? error.message : String(error)}`),
     });
     const state = router.state();
