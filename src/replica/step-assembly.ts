@@ -6,7 +6,8 @@
  * A group may arrive in pieces: OpenRLHF posts one sample per call and a load balancer spreads a prompt's samples
  * over the replicas, and TRL spreads a prompt's completions over its ranks. Pieces with the same `prompt_id` and
  * prompt within one step are one group again here, its completions in code-unit order (the order the single-server
- * OpenRLHF grouping gives them); a group that arrived whole keeps its order.
+ * OpenRLHF grouping gives them); a group that arrived whole keeps its order, and the same whole group twice (a
+ * client retrying on another replica) counts once.
  */
 import { createHash } from 'node:crypto';
 import type { RewardSource, RoutedGroup, RouterGroup } from '../route/index.js';
@@ -69,12 +70,24 @@ interface Piece {
 }
 
 export function assembleStep(observations: readonly Observation[]): AssembledStep {
-  const byKey = new Map<string, { prompt_id: string; prompt: string; pieces: Piece[]; parts: number }>();
+  const byKey = new Map<string, { prompt_id: string; prompt: string; pieces: Piece[]; parts: number; whole: Map<string, [number, number]> }>();
+  // A whole group (not an OpenRLHF sample) that comes again with the same completions is a client's retry: it
+  // reads its answer from the first copy instead of doubling the group.
+  const copies: Array<{ observation: number; group: number; of: [number, number] }> = [];
   observations.forEach((observation, which) =>
     observation.groups.forEach((group, index) => {
       const key = groupKey(group);
       let entry = byKey.get(key);
-      if (!entry) byKey.set(key, (entry = { prompt_id: stepPromptId(group.prompt_id), prompt: group.prompt, pieces: [], parts: 0 }));
+      if (!entry) byKey.set(key, (entry = { prompt_id: stepPromptId(group.prompt_id), prompt: group.prompt, pieces: [], parts: 0, whole: new Map() }));
+      if (!isOpenRlhfPiece(group.prompt_id)) {
+        const text = JSON.stringify(group.completions);
+        const first = entry.whole.get(text);
+        if (first) {
+          copies.push({ observation: which, group: index, of: first });
+          return;
+        }
+        entry.whole.set(text, [which, index]);
+      }
       entry.parts++;
       group.completions.forEach((text, completion) => entry.pieces.push({ observation: which, group: index, completion, text }));
     }),
@@ -94,6 +107,7 @@ export function assembleStep(observations: readonly Observation[]): AssembledSte
       place.positions[piece.completion] = position;
     }),
   );
+  for (const copy of copies) placement[copy.observation][copy.group] = placement[copy.of[0]][copy.of[1]];
 
   const scores: AssembledStep['scores'] = [];
   for (const observation of observations) {
