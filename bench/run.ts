@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   onnx: async () => (await import('./onnx.js')).benchOnnx,
   server: async () => (await import('./server.js')).benchServer,
   router: async () => (await import('./router.js')).benchRouter,
+  scaling: async () => (await import('./scaling.js')).benchScaling,
 };
 
 async function main(): Promise<void> {

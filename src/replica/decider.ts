@@ -42,6 +42,8 @@ export class Decider {
   private running: Promise<void> | null = null;
   private cursor = '0-0';
   private buffer: Buffered[] = [];
+  /** When the last observation was read (this replica's clock): a step cannot be idle sooner than stepIdleMs after. */
+  private lastReadAt = 0;
   private record: DecisionRecord;
   private failures = 0;
   /** Wakes the loop early when it waits between failed attempts. */
@@ -96,6 +98,7 @@ export class Decider {
   private async read(blockMs: number | null): Promise<void> {
     const entries = await this.options.store.readStream(this.cursor, blockMs);
     const now = this.options.clock();
+    if (entries.length > 0) this.lastReadAt = now;
     for (const entry of entries) {
       this.cursor = entry.id;
       let observation: Observation;
@@ -121,6 +124,8 @@ export class Decider {
       return;
     }
     if (open <= next) {
+      // Only worth asking Redis (whose clock decides) once this replica has seen nothing new for that long.
+      if (clock() - this.lastReadAt < stepIdleMs) return;
       const late = this.buffer.some((item) => (item.observation.step === null || item.observation.step < next) && clock() - item.readAt >= stepIdleMs);
       const closed = await store.closeIdleStep(next, stepIdleMs, this.leaseValue, late);
       if (!closed) return;

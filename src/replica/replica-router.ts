@@ -372,7 +372,7 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     while (this.waiters.size > 0 && !this.closed) {
       await this.fetchLatest();
       if (this.waiters.size === 0) return;
-      await this.nextAnnouncement(50);
+      await this.nextAnnouncement(100);
     }
   }
 

@@ -9,10 +9,11 @@
  * - kill -9 of Redis mid-run: no call fails, /healthz, /v1/state and /metrics say degraded, and once Redis is back
  *   the replicas restore the run state, every group served meanwhile is folded in, and they agree again.
  *
- * Fewer steps than the 200 of bench/scaling.ts (the measured numbers are in docs/scaling.md), to stay fast here.
+ * Fewer steps than the 200 of `npm run bench scaling` (the measured numbers are in docs/scaling.md), to stay fast here.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createRouter, type Router } from '../../src/route/index.js';
+import { temporaryFolder } from '../helpers/files.js';
 import { describeWithRedis, startRedis, type RedisProcess } from '../helpers/redis.js';
 import { parsePrometheus } from '../server/helpers.js';
 import {
@@ -30,7 +31,7 @@ import {
   type ReplicaProcess,
   type StepAnswers,
   type TrainerStats,
-} from './cluster.js';
+} from '../../bench/cluster.js';
 
 const SCORED = 8;
 const SAMPLED = 8;
@@ -44,14 +45,14 @@ let runs = 0;
 
 beforeAll(async () => {
   redis = await startRedis();
-  config = await writeClusterConfig();
+  config = await writeClusterConfig(await temporaryFolder('reward-router-cluster-'));
 });
 afterEach(async () => {
   await Promise.all(running.map((replica) => stopReplica(replica)));
   running = [];
 });
 afterAll(async () => {
-  await redis?.kill();
+  await redis?.stop();
 });
 
 async function startCluster(count: number): Promise<ReplicaProcess[]> {

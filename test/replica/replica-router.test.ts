@@ -32,7 +32,7 @@ beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await redis?.kill();
+  await redis?.stop();
 });
 
 describeWithRedis('replicas sharing one routing state (in process)', () => {

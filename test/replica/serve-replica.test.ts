@@ -21,7 +21,7 @@ beforeAll(async () => {
   await writeFile(config, JSON.stringify({ models: [{ id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' }], router: { seed: 1 } }));
 });
 afterAll(async () => {
-  await redis?.kill();
+  await redis?.stop();
 });
 
 const defaults = (): ServeCommandOptions => ({ config, host: '127.0.0.1', port: '0' });

@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(open.map((store) => store.close()));
-  await redis?.kill();
+  await redis?.stop();
 });
 
 async function connectedStores(count: number, options: { leaseMs?: number; stepGroups?: number; groupSize?: number } = {}): Promise<ReplicaStore[]> {

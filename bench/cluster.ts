@@ -1,18 +1,21 @@
 /**
- * A cluster for the replica tests and the scaling benchmark: `reward-router serve --redis` replicas as real child
+ * A cluster for the replica tests (test/replica/cluster.test.ts) and the scaling benchmark (bench/scaling.ts): `reward-router serve --redis` replicas as real child
  * processes (so one can be killed with SIGKILL), a trainer that sends each step's groups round-robin through
  * /v1/score and OpenRLHF's single-sample /get_reward, and retries a call on the next replica when one is down.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createLexiconModel } from '../../adapters/lexicon/index.js';
-import { compareGroups } from '../../src/replica/index.js';
-import type { RewardModel } from '../../src/spec/reward-model.js';
-import type { RouterGroup, RouterOptions, RouterResult } from '../../src/route/index.js';
-import { openRlhfPromptId } from '../../src/server/index.js';
-import { cliPath, repositoryRoot } from '../helpers/cli.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { fileURLToPath } from 'node:url';
+import { createLexiconModel } from '../adapters/lexicon/index.js';
+import { compareGroups } from '../src/replica/index.js';
+import type { RouterGroup, RouterOptions, RouterResult } from '../src/route/index.js';
+import { openRlhfPromptId } from '../src/server/index.js';
+import type { RewardModel } from '../src/spec/reward-model.js';
+
+// This file runs from bench/ (the tests) or dist/bench/ (npm run bench); the replicas always run the built CLI.
+const repositoryRoot = fileURLToPath(new URL(import.meta.url.includes('/dist/bench/') ? '../../' : '../', import.meta.url));
+const cliPath = join(repositoryRoot, 'dist', 'src', 'cli', 'main.js');
 
 /** The candidates of the cluster's config, built here for the single-process twin. */
 export function clusterCandidates(): RewardModel[] {
@@ -25,8 +28,8 @@ export function clusterCandidates(): RewardModel[] {
 
 export const CLUSTER_ROUTER = { seed: 5, probeShare: 0.25, margin: 0.02, minDwell: 1, patience: 1, leadStandardErrors: 0 } satisfies Partial<RouterOptions>;
 
-export async function writeClusterConfig(): Promise<string> {
-  const folder = await temporaryFolder('reward-router-cluster-');
+/** Writes the cluster's model config into `folder`; returns its path. */
+export async function writeClusterConfig(folder: string): Promise<string> {
   const file = join(folder, 'models.json');
   await writeFile(
     file,
