@@ -18,6 +18,8 @@ export interface ReplicaTimings {
   readonly decisionWaitMs?: number;
   /** Longest a Redis command may take before the replica treats Redis as unreachable. @default 1000 */
   readonly commandTimeoutMs?: number;
+  /** Calls one replica scores at once (each on its own serving router; more wait their turn). @default 8 */
+  readonly concurrency?: number;
 }
 
 export interface ReplicaOptions extends ReplicaTimings {
@@ -50,6 +52,7 @@ export interface ResolvedReplicaOptions {
   readonly stepIdleMs: number;
   readonly decisionWaitMs: number;
   readonly commandTimeoutMs: number;
+  readonly concurrency: number;
 }
 
 export const REPLICA_DEFAULTS = {
@@ -58,6 +61,7 @@ export const REPLICA_DEFAULTS = {
   stepIdleMs: 2000,
   decisionWaitMs: 15_000,
   commandTimeoutMs: 1000,
+  concurrency: 8,
 } as const;
 
 /** The URL with its password (and user) replaced by `***`, for logs and errors. */
@@ -126,5 +130,6 @@ export function resolveReplicaOptions(options: ReplicaOptions): ResolvedReplicaO
     stepIdleMs: positiveInteger('stepIdleMs', options.stepIdleMs, REPLICA_DEFAULTS.stepIdleMs),
     decisionWaitMs: positiveInteger('decisionWaitMs', options.decisionWaitMs, REPLICA_DEFAULTS.decisionWaitMs),
     commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs, REPLICA_DEFAULTS.commandTimeoutMs),
+    concurrency: positiveInteger('concurrency', options.concurrency, REPLICA_DEFAULTS.concurrency),
   };
 }

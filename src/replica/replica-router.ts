@@ -109,6 +109,11 @@ export interface ReplicaRouter extends Pick<EventEmitter<RouterEvents>, 'on' | '
   close(): Promise<void>;
 }
 
+interface ServingRouter {
+  readonly router: Router;
+  readonly recorder: ScoreRecorder;
+}
+
 /** A model without `close`: both routers of a replica share the caller's models, which the caller closes. */
 const withoutClose = (model: RewardModel): RewardModel => ({ id: model.id, score: model.score.bind(model) });
 
@@ -122,8 +127,12 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
   private readonly log: (line: string) => void;
   private readonly store: ReplicaStore;
   private readonly cache: ScoreCache;
-  private readonly recorder = new ScoreRecorder();
-  private readonly serving: Router;
+  /** Serving routers, each restored from the decision before a call; one call at a time on each. */
+  private readonly idle: ServingRouter[] = [];
+  private readonly makeServing: () => ServingRouter;
+  private servingCount = 0;
+  private readonly servingWaiters: Array<(serving: ServingRouter) => void> = [];
+  private readonly busy = new Set<Promise<unknown>>();
   private readonly deciding: Router;
   private readonly modelIds: string[];
   private readonly fingerprint: string;
@@ -132,7 +141,6 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
   private latest: DecisionRecord;
   private epoch: string | null = null;
   private seq = 0;
-  private servingQueue: Promise<unknown> = Promise.resolve();
   private waiters = new Set<{ readonly version: number; readonly resolve: (reached: boolean) => void }>();
   private announcements = new Set<() => void>();
   private fetching: Promise<void> | null = null;
@@ -156,7 +164,14 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     const candidates = router.candidates.map(cached);
     const reference = router.reference ? withoutClose(cached(router.reference)) : undefined;
     // Probing is the decider's job: it probes each step once, on all of its groups, as one process would.
-    this.serving = createRouter({ ...router, candidates: candidates.map((model) => this.recorder.wrap(model)), reference, probeShare: 0 });
+    this.makeServing = () => {
+      const recorder = new ScoreRecorder();
+      const serving = createRouter({ ...router, candidates: candidates.map((model) => recorder.wrap(model)), reference, probeShare: 0 });
+      // Failures this replica saw while serving are its own news; decisions come from the records it adopts.
+      serving.on('model-failover', (event) => this.emit('model-failover', event));
+      serving.on('router-error', (event) => this.emit('router-error', event));
+      return { router: serving, recorder };
+    };
     this.deciding = createRouter({ ...router, candidates: candidates.map(withoutClose), reference });
     this.modelIds = [...candidates.map((model) => model.id), ...(reference ? [reference.id] : [])];
     this.fingerprint = configFingerprint(router, this.settings.stepGroups);
@@ -170,9 +185,6 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
       })),
     );
     this.latest = initialRecord(this.deciding.snapshot(), this.deciding.state(), this.id, this.clock());
-    // Failures this replica saw while serving are its own news; decisions come from the records it adopts.
-    this.serving.on('model-failover', (event) => this.emit('model-failover', event));
-    this.serving.on('router-error', (event) => this.emit('router-error', event));
   }
 
   async start(): Promise<void> {
@@ -231,21 +243,43 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     return this.answer(result, step, record, stale ? 'stale' : 'current');
   }
 
-  /** Scores with a router restored from `record`; calls take turns, since they share one serving router. */
-  private serveLocally(record: DecisionRecord, groups: readonly RouterGroup[]): Promise<{ result: RouterResult; scores: Record<string, Array<number | null>> }> {
-    const run = this.servingQueue.then(async () => {
-      this.serving.restore(record.snapshot);
-      this.recorder.start();
-      const outcome = await this.serving.score(groups).then(
+  /** Scores with a serving router restored from `record` (up to `concurrency` calls at once). */
+  private async serveLocally(record: DecisionRecord, groups: readonly RouterGroup[]): Promise<{ result: RouterResult; scores: Record<string, Array<number | null>> }> {
+    const serving = await this.takeServing();
+    const run = (async () => {
+      serving.router.restore(record.snapshot);
+      serving.recorder.start();
+      const outcome = await serving.router.score(groups).then(
         (result) => ({ result }),
         (error: unknown) => ({ error }),
       );
-      const scores = this.recorder.stop(groups, this.modelIds);
+      const scores = serving.recorder.stop(groups, this.modelIds);
       if ('error' in outcome) throw outcome.error;
       return { result: outcome.result, scores };
-    });
-    this.servingQueue = run.catch(() => undefined);
-    return run;
+    })();
+    this.busy.add(run);
+    try {
+      return await run;
+    } finally {
+      this.busy.delete(run);
+      this.giveServing(serving);
+    }
+  }
+
+  private takeServing(): Promise<ServingRouter> {
+    const free = this.idle.pop();
+    if (free) return Promise.resolve(free);
+    if (this.servingCount < this.settings.concurrency) {
+      this.servingCount++;
+      return Promise.resolve(this.makeServing());
+    }
+    return new Promise((resolve) => this.servingWaiters.push(resolve));
+  }
+
+  private giveServing(serving: ServingRouter): void {
+    const next = this.servingWaiters.shift();
+    if (next) next(serving);
+    else this.idle.push(serving);
   }
 
   private async serveDegraded(groups: readonly RouterGroup[]): Promise<RouterResult> {
@@ -561,7 +595,7 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     const decider = this.decider;
     this.decider = null;
     await decider?.stop();
-    await this.servingQueue;
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy]);
     if (this.started && this.store.connected) {
       // Hand over at once instead of making the next decider wait for the lease to expire.
       if (this.leaseValue) await this.store.releaseLease(this.leaseValue).catch(() => undefined);

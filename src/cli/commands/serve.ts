@@ -3,6 +3,9 @@
  * router from its `router` options, and serves it (docs/server.md) until SIGINT or SIGTERM, then shuts down
  * gracefully: requests in flight are answered (OpenRLHF samples waiting for their group are routed) before the
  * models close. The bearer token comes from REWARD_ROUTER_TOKEN only, never from a flag (flags show up in `ps`).
+ *
+ * With `--redis URL` (or REWARD_ROUTER_REDIS_URL) the server is one replica of a router shared through Redis
+ * (src/replica, docs/scaling.md): the replica stands where the router stands, and this file only wires it in.
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -159,7 +162,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8000')
     .option('--group-size <n>', "OpenRLHF: samples per prompt (n_samples_per_prompt)", '8')
-    .option('--step-groups <n>', 'OpenRLHF: complete groups routed together (rollout_batch_size)', '1')
+    .option('--step-groups <n>', 'OpenRLHF: complete groups routed together (rollout_batch_size); with --redis: the groups of one step across every replica', '1')
     .option('--flush-ms <ms>', 'OpenRLHF: longest a sample waits for its group', '1000')
     .option('--max-body-bytes <n>', 'largest request body', String(16 * 1024 * 1024))
     .option('--max-groups <n>', 'most groups per /v1/score request', '1024')
