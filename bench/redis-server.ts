@@ -38,7 +38,8 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisProcess> {
+/** @param extraArgs more redis-server options, e.g. `['--requirepass', 'secret']` */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<RedisProcess> {
   const binary = redisServerPath();
   if (!binary) throw new Error('redis-server is not installed');
   const port = await freePort();
@@ -47,7 +48,7 @@ export async function startRedis(): Promise<RedisProcess> {
 
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const started = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', folder], {
+      const started = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', folder, ...extraArgs], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = started;

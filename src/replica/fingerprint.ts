@@ -20,9 +20,11 @@ function canonical(value: unknown): Json {
   return value as Json;
 }
 
-export function configFingerprint(router: RouterOptions, stepGroups: number): string {
+export function configFingerprint(router: RouterOptions, step: { readonly stepGroups: number; readonly groupSize: number }): string {
   const { candidates, reference, clock: _clock, ...options } = router;
-  return JSON.stringify(canonical({ stepGroups, candidates: candidates.map((model) => model.id), reference: reference?.id ?? null, router: options }));
+  return JSON.stringify(
+    canonical({ stepGroups: step.stepGroups, groupSize: step.groupSize, candidates: candidates.map((model) => model.id), reference: reference?.id ?? null, router: options }),
+  );
 }
 
 /** The first path at which two fingerprints differ, with both values, e.g. `router.probeShare: 0.5 there, 0.2 here`. */

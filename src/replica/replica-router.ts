@@ -174,7 +174,7 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     };
     this.deciding = createRouter({ ...router, candidates: candidates.map(withoutClose), reference });
     this.modelIds = [...candidates.map((model) => model.id), ...(reference ? [reference.id] : [])];
-    this.fingerprint = configFingerprint(router, this.settings.stepGroups);
+    this.fingerprint = configFingerprint(router, this.settings);
     this.synchronousAlways = router.strategy === 'mix' || (router.strategy === 'bandit' && router.bandit?.algorithm === 'thompson');
     this.store = new ReplicaStore(this.settings);
     this.outbox = new ObservationOutbox(this.store, (observation) =>

@@ -95,12 +95,15 @@ export class ReplicaStore {
     try {
       await Promise.all([this.redis.connect(), this.reader.connect(), this.subscriber.connect()]);
     } catch (error) {
+      // The reason may arrive as an error event just after the rejection.
+      if (this.lastError === null) await new Promise((resolve) => setTimeout(resolve, 100));
       this.redis.disconnect();
       this.reader.disconnect();
       this.subscriber.disconnect();
-      throw new ReplicaStoreError(`Cannot reach Redis at ${redactRedisUrl(this.options.url)} (prefix \`${this.options.prefix}\`): ${(error as Error).message}`, {
-        cause: error,
-      });
+      // ioredis often rejects with "Connection is closed" and reports the reason (WRONGPASS, ECONNREFUSED) as an event.
+      const reason = (error as Error).message;
+      const detail = this.lastError && this.lastError !== reason ? `${reason} (${this.lastError})` : reason;
+      throw new ReplicaStoreError(`Cannot reach Redis at ${redactRedisUrl(this.options.url)} (prefix \`${this.options.prefix}\`): ${detail}`, { cause: error });
     }
   }
 

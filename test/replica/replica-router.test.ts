@@ -1,7 +1,6 @@
 /**
  * Replicas in one process, on a real redis-server: the cluster routes exactly as one router fed the same steps
- * (rewards, estimates and final state), replicas refuse a run configured differently, and the lease moves on when
- * the decider leaves.
+ * (rewards, estimates and final state), and a replica started after all the others are gone resumes the run.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createReplicaRouter, compareGroups, type ReplicaRouter } from '../../src/replica/index.js';
@@ -15,9 +14,9 @@ let prefixes = 0;
 const routerOptions = (): RouterOptions => ({ candidates: lexiconCandidates(), probeShare: 0.25, seed: 11, minDwell: 1, patience: 1, leadStandardErrors: 0 });
 
 async function startReplicas(count: number, stepGroups: number, options: Partial<Parameters<typeof createReplicaRouter>[0]> = {}): Promise<ReplicaRouter[]> {
-  const prefix = `test-${process.pid}-${++prefixes}`;
+  const prefix = options.prefix ?? `test-${process.pid}-${++prefixes}`;
   const replicas = Array.from({ length: count }, (_, index) =>
-    createReplicaRouter({ url: redis.url, prefix, id: `r${index}`, stepGroups, router: routerOptions(), leaseMs: 600, stepIdleMs: 300, ...options }),
+    createReplicaRouter({ url: redis.url, id: `r${index}`, stepGroups, router: routerOptions(), leaseMs: 600, stepIdleMs: 300, ...options, prefix }),
   );
   for (const replica of replicas) await replica.start();
   return replicas;
@@ -79,6 +78,22 @@ describeWithRedis('replicas sharing one routing state (in process)', () => {
       expect(replicas.filter((replica) => replica.health().role === 'decider')).toHaveLength(1);
     } finally {
       await Promise.all(replicas.map((replica) => replica.close()));
+    }
+
+    // Every replica gone, a new one (another id) resumes the run from Redis and goes on as the single router does.
+    const [resumed] = await startReplicas(1, groupsPerStep, { prefix: replicas[0].health().prefix, id: 'r-new' });
+    try {
+      expect(resumed.snapshot()).toEqual(single.snapshot());
+      const groups = stepGroups(steps + 1, groupsPerStep);
+      const answer = await resumed.score(groups);
+      const expected = await single.score([...groups].sort(compareGroups));
+      expect(answer.step).toBe(steps + 1);
+      const byId = new Map(expected.groups.map((group) => [group.prompt_id, group.rewards]));
+      for (const group of answer.groups) expect(group.rewards).toEqual(byId.get(group.prompt_id));
+      expect(await resumed.waitForVersion(steps + 1, 5000)).toBe(true);
+      expect(resumed.snapshot()).toEqual(single.snapshot());
+    } finally {
+      await resumed.close();
     }
   }, 60_000);
 });

@@ -120,12 +120,12 @@ describe('replica options and configuration', () => {
   });
 
   it('fingerprints what replicas must share and names the first difference', () => {
-    const one = configFingerprint({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 1 }, 16);
-    const same = configFingerprint({ seed: 1, candidates: lexiconCandidates(), probeShare: 0.5, clock: () => 0 }, 16);
-    const other = configFingerprint({ candidates: lexiconCandidates(), probeShare: 0.2, seed: 1 }, 16);
+    const one = configFingerprint({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 1 }, { stepGroups: 16, groupSize: 8 });
+    const same = configFingerprint({ seed: 1, candidates: lexiconCandidates(), probeShare: 0.5, clock: () => 0 }, { stepGroups: 16, groupSize: 8 });
+    const other = configFingerprint({ candidates: lexiconCandidates(), probeShare: 0.2, seed: 1 }, { stepGroups: 16, groupSize: 8 });
     expect(same).toBe(one);
     expect(describeDifference(one, other)).toBe('router.probeShare: 0.5 there, 0.2 here');
-    expect(describeDifference(one, configFingerprint({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 1 }, 8))).toBe('stepGroups: 16 there, 8 here');
+    expect(describeDifference(one, configFingerprint({ candidates: lexiconCandidates(), probeShare: 0.5, seed: 1 }, { stepGroups: 16, groupSize: 4 }))).toBe('groupSize: 8 there, 4 here');
   });
 
   it('refuses a malformed observation, naming it and the field', () => {

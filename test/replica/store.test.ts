@@ -112,6 +112,25 @@ describeWithRedis('the shared state in Redis', () => {
     await replica.close();
   });
 
+  it('authenticates with the password in the URL, and refuses a wrong one without showing it', async () => {
+    const guarded = await startRedis(['--requirepass', 'open-sesame']);
+    try {
+      const replica = createReplicaRouter({ url: `redis://:open-sesame@127.0.0.1:${guarded.port}/3`, stepGroups: 1, router: { candidates: lexiconCandidates() } });
+      await replica.start();
+      expect(replica.health()).toMatchObject({ status: 'ok', redis: 'connected' });
+      expect((await replica.score([{ prompt_id: 'p', prompt: 'P', completions: [' good', ' bad'] }])).step).toBe(1);
+      await replica.close();
+      const wrong = createReplicaRouter({ url: `redis://:not-it@127.0.0.1:${guarded.port}/3`, stepGroups: 1, router: { candidates: lexiconCandidates() } });
+      const error = (await wrong.start().catch((caught: unknown) => caught)) as Error;
+      expect(RewardRouterError.isInstance(error) && error.code).toBe('REPLICA_STORE_ERROR');
+      expect(error.message).toMatch(/WRONGPASS|NOAUTH/);
+      expect(error.message).not.toContain('not-it');
+      await wrong.close();
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('refuses to join a run configured differently, saying what differs', async () => {
     const prefix = `config-${process.pid}-${++prefixes}`;
     const first = createReplicaRouter({ url: redis.url, prefix, stepGroups: 4, router: { candidates: lexiconCandidates(), probeShare: 0.5 } });
