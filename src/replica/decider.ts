@@ -171,8 +171,7 @@ export class Decider {
         )
       : { disagreements: 0, maxRewardDifference: 0, compared: 0 };
     const lateGroups = observations.reduce((sum, observation, index) => sum + (onTime[index] ? 0 : observation.groups.length), 0);
-    const watermarks: Record<string, number> = { ...this.record.watermarks };
-    for (const observation of observations) watermarks[observation.replica] = Math.max(watermarks[observation.replica] ?? 0, observation.seq);
+    const watermarks = updateWatermarks(this.record.watermarks, this.record.watermarkSteps ?? {}, observations, step);
 
     const results = new Map<string, string>();
     observations.forEach((observation, index) => {
@@ -201,7 +200,8 @@ export class Decider {
       agreement,
       totalDisagreements: this.record.totalDisagreements + agreement.disagreements,
       totalCompared: this.record.totalCompared + agreement.compared,
-      watermarks,
+      watermarks: watermarks.watermarks,
+      watermarkSteps: watermarks.steps,
       cursor: this.cursor,
     };
     const remaining = this.buffer.filter((item) => !chosen.includes(item));
@@ -245,4 +245,33 @@ export class Decider {
 export function nextStreamId(id: string): string {
   const [ms, seq] = id.split('-');
   return `${ms}-${Number(seq) + 1}`;
+}
+
+/** Replica instances whose observations were last folded in this many steps ago are forgotten. */
+const WATERMARK_STEPS = 10_000;
+
+/**
+ * The highest `seq` folded in per replica instance, and the step it was last raised. Instances silent for
+ * WATERMARK_STEPS steps are dropped, so restarts do not grow the record forever (a replica that comes back after
+ * that long has long had its outbox folded in or dropped).
+ */
+export function updateWatermarks(
+  previous: Readonly<Record<string, number>>,
+  previousSteps: Readonly<Record<string, number>>,
+  observations: readonly Observation[],
+  step: number,
+): { watermarks: Record<string, number>; steps: Record<string, number> } {
+  const watermarks: Record<string, number> = { ...previous };
+  const steps: Record<string, number> = { ...previousSteps };
+  for (const observation of observations) {
+    watermarks[observation.replica] = Math.max(watermarks[observation.replica] ?? 0, observation.seq);
+    steps[observation.replica] = step;
+  }
+  for (const replica of Object.keys(watermarks)) {
+    if (step - (steps[replica] ?? step) > WATERMARK_STEPS) {
+      delete watermarks[replica];
+      delete steps[replica];
+    }
+  }
+  return { watermarks, steps };
 }

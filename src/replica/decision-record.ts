@@ -29,8 +29,10 @@ export interface DecisionRecord {
   /** Run totals of `agreement.disagreements` and `agreement.compared`. */
   readonly totalDisagreements: number;
   readonly totalCompared: number;
-  /** Highest observation `seq` folded in so far, by replica id. */
+  /** Highest observation `seq` folded in so far, by replica instance. */
   readonly watermarks: Readonly<Record<string, number>>;
+  /** The step each instance's watermark was last raised. */
+  readonly watermarkSteps?: Readonly<Record<string, number>>;
   /** Stream id of the last observation read, so a new decider continues from there. */
   readonly cursor: string;
 }
@@ -52,6 +54,7 @@ export function initialRecord(snapshot: RouterSnapshot, state: RouterState, deci
     totalDisagreements: 0,
     totalCompared: 0,
     watermarks: {},
+    watermarkSteps: {},
     cursor: '0-0',
   };
 }

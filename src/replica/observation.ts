@@ -9,6 +9,7 @@ import type { RewardSource, RouterGroup } from '../route/index.js';
 export interface Observation {
   /** `${replica}:${seq}`: unique across the run. */
   readonly id: string;
+  /** The replica's id and a random suffix for this run of its process (`replica-1/9f2c04aa`). */
   readonly replica: string;
   /** Position in this replica's appends (1, 2, ...): the decider's watermark of what it has folded in. */
   readonly seq: number;

@@ -121,6 +121,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRouter {
   readonly id: string;
+  /**
+   * The id of this run of the process: observation numbers start again at 1 when a replica restarts under the same
+   * `id`, so what the decider has folded in is tracked per instance.
+   */
+  private readonly instance: string;
   readonly counters: ReplicaCounters = { degradedCalls: 0, staleCalls: 0, synchronousCalls: 0, leaseAcquisitions: 0, storeResets: 0 };
   private readonly settings: ResolvedReplicaOptions;
   private readonly clock: () => number;
@@ -156,6 +161,7 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     super();
     this.settings = resolveReplicaOptions(options);
     this.id = this.settings.id;
+    this.instance = `${this.id}/${randomBytes(4).toString('hex')}`;
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? (() => undefined);
     const router = options.router;
@@ -318,8 +324,8 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
   ): Observation {
     const seq = ++this.seq;
     return {
-      id: `${this.id}:${seq}`,
-      replica: this.id,
+      id: `${this.instance}:${seq}`,
+      replica: this.instance,
       seq,
       step,
       barrier,
@@ -445,7 +451,7 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     if (record.version === this.latest.version && record.publishedAt === this.latest.publishedAt && record.decider === this.latest.decider) return;
     const previous = this.latest;
     this.latest = record;
-    this.outbox.confirm(record.watermarks[this.id] ?? 0);
+    this.outbox.confirm(record.watermarks[this.instance] ?? 0);
     for (const waiter of [...this.waiters]) if (record.version >= waiter.version) waiter.resolve(true);
     for (const announce of [...this.announcements]) announce();
     if (record.version > previous.version && record.decision) {

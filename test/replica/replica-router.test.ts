@@ -80,8 +80,9 @@ describeWithRedis('replicas sharing one routing state (in process)', () => {
       await Promise.all(replicas.map((replica) => replica.close()));
     }
 
-    // Every replica gone, a new one (another id) resumes the run from Redis and goes on as the single router does.
-    const [resumed] = await startReplicas(1, groupsPerStep, { prefix: replicas[0].health().prefix, id: 'r-new' });
+    // Every replica gone, a new one resumes the run from Redis and goes on as the single router does. It reuses the id
+    // of a replica that is gone: its observations, numbered from 1 again, must still count.
+    const [resumed] = await startReplicas(1, groupsPerStep, { prefix: replicas[0].health().prefix, id: 'r0' });
     try {
       expect(resumed.snapshot()).toEqual(single.snapshot());
       const groups = stepGroups(steps + 1, groupsPerStep);
