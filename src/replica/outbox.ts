@@ -46,7 +46,10 @@ export class ObservationOutbox {
 
   /** Sends what waits, in order; stops at the first failure (the rest keep waiting). */
   flush(): Promise<void> {
-    this.flushing ??= this.send().finally(() => (this.flushing = null));
+    if (this.flushing) return this.flushing;
+    if (this.pending.length === 0) return Promise.resolve();
+    // `send` awaits before it can finish, so this assignment comes before it clears `flushing` at its end.
+    this.flushing = this.send();
     return this.flushing;
   }
 
@@ -56,13 +59,15 @@ export class ObservationOutbox {
   }
 
   /**
-   * Redis lost its data: every appended observation not confirmed yet goes out again, unplaced (its step number
-   * means nothing in the new state), before anything waiting.
+   * Redis lost its data: every appended observation not confirmed yet goes out again before anything waiting, and
+   * all of them unplaced (their step numbers mean nothing in the restored state).
    */
   resend(): void {
-    const again = this.unconfirmed.map((observation): Pending => ({ observation: { ...observation, step: null, barrier: false }, settle: [] }));
+    const unplaced = (observation: Observation): Observation => ({ ...observation, step: null, barrier: false });
+    const again = this.unconfirmed.map((observation): Pending => ({ observation: unplaced(observation), settle: [] }));
     this.unconfirmed = [];
-    this.pending = [...again, ...this.pending];
+    // Those still waiting were numbered in the lost state too.
+    this.pending = [...again, ...this.pending.map((item) => ({ ...item, observation: unplaced(item.observation) }))];
     void this.flush();
   }
 
@@ -77,19 +82,28 @@ export class ObservationOutbox {
   private async send(): Promise<void> {
     // One at a time, so the stream holds this replica's observations in `seq` order even when a send fails
     // halfway (the decider's watermark relies on it); on loopback that is still thousands per second.
-    while (this.pending.length > 0) {
+    for (;;) {
+      // Cleared in the same turn as the last look at `pending`, so an observation pushed after it starts a new send
+      // instead of waiting for one that is finishing.
+      if (this.pending.length === 0) {
+        this.flushing = null;
+        return;
+      }
       const next = this.pending[0];
       let id: string;
       try {
         id = await this.sink.append(next.observation, this.count(next.observation));
       } catch {
+        this.flushing = null;
         for (const item of this.pending) {
           item.settle.forEach((settle) => settle(null));
           item.settle.length = 0;
         }
         return;
       }
-      this.pending.shift();
+      // By identity: `trim` may have dropped it while it was on its way.
+      const at = this.pending.indexOf(next);
+      if (at >= 0) this.pending.splice(at, 1);
       this.unconfirmed.push(next.observation);
       next.settle.forEach((settle) => settle(id));
     }
