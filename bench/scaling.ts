@@ -1,8 +1,9 @@
 /**
  * `npm run bench scaling`: 1 replica against 3, each with Redis, on loopback. A trainer sends 200 steps of 16
  * groups (8 through /v1/score, two per call; 8 as OpenRLHF single samples of 4 completions), every call to the next
- * replica round-robin, each step's calls at once, the next step once all are answered. In the 3-replica run the
- * deciding replica is killed with SIGKILL mid-step halfway through (the trainer retries on the next replica).
+ * replica round-robin, each step's calls at once, the next step once all are answered. Three runs: 1 replica,
+ * 3 replicas, and 3 replicas whose deciding replica is killed with SIGKILL mid-step halfway through (the trainer
+ * retries on the next replica).
  *
  * Measured: steps and calls per second, call latency (p50, p99), Redis commands and bytes per step (INFO stats),
  * the lease takeover time, and whether the decisions agree: every served reward against one router fed the same
@@ -55,6 +56,8 @@ interface RunResult {
   readonly takeoverMs: number | null;
   readonly commandsPerStep: number;
   readonly bytesPerStep: number;
+  /** Redis's own CPU time (user + system) per step. */
+  readonly redisCpuMsPerStep: number;
 }
 
 const quantile = (values: readonly number[], q: number) => {
@@ -62,12 +65,16 @@ const quantile = (values: readonly number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 
-async function redisStats(url: string): Promise<{ commands: number; bytes: number }> {
+async function redisStats(url: string): Promise<{ commands: number; bytes: number; cpuSeconds: number }> {
   const client = new Redis(url);
   try {
-    const info = await client.info('stats');
-    const field = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? 0);
-    return { commands: field('total_commands_processed'), bytes: field('total_net_input_bytes') + field('total_net_output_bytes') };
+    const info = `${await client.info('stats')}\n${await client.info('cpu')}`;
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return {
+      commands: field('total_commands_processed'),
+      bytes: field('total_net_input_bytes') + field('total_net_output_bytes'),
+      cpuSeconds: field('used_cpu_sys') + field('used_cpu_user'),
+    };
   } finally {
     client.disconnect();
   }
@@ -88,7 +95,7 @@ function estimateDifference(a: RouterState, b: RouterState): number {
 }
 
 async function run(count: number, steps: number, redis: RedisProcess, config: string, killAt: number | null): Promise<RunResult> {
-  const prefix = `scaling-${count}-${process.pid}`;
+  const prefix = `scaling-${count}-${killAt ?? 0}-${process.pid}`;
   const replicas: ReplicaProcess[] = await Promise.all(
     Array.from({ length: count }, (_, index) => startReplica(config, redis.url, prefix, `replica-${index}`, ['--step-groups', String(SCORED + SAMPLED), '--group-size', String(SIZE)])),
   );
@@ -164,6 +171,7 @@ async function run(count: number, steps: number, redis: RedisProcess, config: st
       takeoverMs,
       commandsPerStep: (after.commands - before.commands) / steps,
       bytesPerStep: (after.bytes - before.bytes) / steps,
+      redisCpuMsPerStep: ((after.cpuSeconds - before.cpuSeconds) * 1000) / steps,
     };
   } finally {
     await Promise.all(replicas.map((replica) => stopReplica(replica)));
@@ -182,26 +190,29 @@ export const benchScaling: Bench = async () => {
   try {
     const config = await writeClusterConfig(folder);
     const one = await run(1, steps, redis, config, null);
-    const three = await run(3, steps, redis, config, Math.ceil(steps / 2));
+    const three = await run(3, steps, redis, config, null);
+    const killed = await run(3, steps, redis, config, Math.ceil(steps / 2));
     const agree = (result: RunResult) => result.mismatchedGroups === 0 && result.multiTeacherSteps === 0 && result.stateEqual && result.failures === 0;
     const details: Record<string, string | number> = {};
-    for (const result of [one, three]) {
-      const name = `${result.replicas} replica(s)`;
+    details['3 replicas, decider killed mid-run'] = describe(killed);
+    for (const result of [one, three, killed]) {
+      const name = `${result.replicas} replica(s)${result.takeoverMs === null ? '' : ', decider killed'}`;
       details[`${name}: calls answered, retried, failed`] = `${result.calls}, ${result.retries}, ${result.failures}`;
       details[`${name}: groups whose rewards differ from one router's (> 1e-9), steps with two teachers`] = `${result.mismatchedGroups}, ${result.multiTeacherSteps}`;
       details[`${name}: largest reward difference, largest estimate difference, same final state`] =
         `${result.maxRewardDifference.toExponential(2)}, ${result.maxEstimateDifference.toExponential(2)}, ${result.stateEqual}`;
-      details[`${name}: Redis commands per step, bytes per step`] = `${result.commandsPerStep.toFixed(0)}, ${result.bytesPerStep.toFixed(0)}`;
+      details[`${name}: Redis commands per step, bytes per step, Redis CPU ms per step`] =
+        `${result.commandsPerStep.toFixed(0)}, ${result.bytesPerStep.toFixed(0)}, ${result.redisCpuMsPerStep.toFixed(2)}`;
     }
-    details['3 replicas: lease takeover after kill -9 of the decider (ms)'] = three.takeoverMs === null ? 'n/a' : three.takeoverMs.toFixed(0);
+    details['3 replicas: lease takeover after kill -9 of the decider (ms)'] = killed.takeoverMs === null ? 'n/a' : killed.takeoverMs.toFixed(0);
     return [
       {
-        name: `${steps} steps x 16 groups round-robin (/v1/score + OpenRLHF single samples), 3 replicas vs 1, decider killed mid-run`,
+        name: `${steps} steps x 16 groups round-robin (/v1/score + OpenRLHF single samples), 3 replicas vs 1 (and 3 with the decider killed mid-run)`,
         baseline: describe(one),
         subject: describe(three),
         ratio: three.seconds > 0 ? one.seconds / three.seconds : 0,
         ratioMeaning: 'throughput ratio, reported only; pass = decisions agree exactly and takeover < 5 s',
-        pass: agree(one) && agree(three) && three.takeoverMs !== null && three.takeoverMs < 5000,
+        pass: agree(one) && agree(three) && agree(killed) && killed.takeoverMs !== null && killed.takeoverMs < 5000,
         details,
       },
     ];
