@@ -7,8 +7,8 @@
  * out yet). Each replica scores its calls itself with a router restored from that decision (probing off), then
  * appends what it saw to a Redis stream before it answers. One replica, the lease holder, routes every closed step
  * as a whole in its own router and publishes the next decision. Steps whose rewards depend on the step's own data
- * (the first step, every `mix` step, `bandit` with Thompson draws) are step-synchronous: their calls wait for the
- * decider's answer. When Redis is unreachable the replica serves with the last decision it has, keeps what it saw
+ * (the first step, every `mix` step, `bandit` with Thompson draws, a step whose scorer has no scale yet) are
+ * step-synchronous: their calls wait for the decider's answer. When Redis is unreachable the replica serves with the last decision it has, keeps what it saw
  * and sends it when Redis returns.
  */
 import { randomBytes } from 'node:crypto';
@@ -242,11 +242,24 @@ class RedisReplicaRouter extends EventEmitter<RouterEvents> implements ReplicaRo
     if (step === 1 || this.synchronousAlways) return this.serveSynchronously(step, groups);
     let stale = false;
     if (this.latest.version < step - 1) stale = !(await this.waitForVersion(step - 1, this.settings.decisionWaitMs));
+    if (!stale && this.uncalibratedScorer()) return this.serveSynchronously(step, groups);
     if (stale) this.counters.staleCalls++;
     const record = this.latest;
     const { result, scores } = await this.serveLocally(record, groups);
     await this.outbox.push(this.observation(step, false, groups, scores, record, result));
     return this.answer(result, step, record, stale ? 'stale' : 'current');
+  }
+
+  /**
+   * Besides the first step and every mix or Thompson step, a step's rewards depend on its own data when a model
+   * that may score them has no scale yet (it would calibrate on this replica's part of the step): the active teacher
+   * for select, any candidate for rescue (a rescorer) and bandit (the arm to pull). Only the decider, with the whole
+   * step, can give those rewards.
+   */
+  private uncalibratedScorer(): boolean {
+    const { state } = this.latest;
+    const scoring = state.strategy === 'select' ? state.models.filter((model) => model.id === state.active) : state.models;
+    return scoring.some((model) => model.calibration === null);
   }
 
   /** Scores with a serving router restored from `record` (up to `concurrency` calls at once). */

@@ -97,4 +97,43 @@ describeWithRedis('replicas sharing one routing state (in process)', () => {
       await resumed.close();
     }
   }, 60_000);
+
+  // Every strategy: rewards as one router's, step by step, and the same final snapshot. mix and bandit with
+  // Thompson draws are step-synchronous (their rewards depend on the step's own data), and so are a bandit's first
+  // pulls of each arm (it has no scale yet); the rest is served locally.
+  const strategies: Array<[string, Partial<RouterOptions>]> = [
+    ['rescue', { strategy: 'rescue', flatThreshold: 0.5 }],
+    ['rescue (drop)', { strategy: 'rescue', flatThreshold: 0.5, rescue: { mode: 'drop' } }],
+    ['mix', { strategy: 'mix' }],
+    ['bandit (ucb)', { strategy: 'bandit' }],
+    ['bandit (thompson)', { strategy: 'bandit', bandit: { algorithm: 'thompson' } }],
+  ];
+  for (const [name, extra] of strategies) {
+    it(`route ${name} across replicas exactly as one router`, async () => {
+      const groupsPerStep = 4;
+      const options = { ...routerOptions(), ...extra };
+      const replicas = await startReplicas(2, groupsPerStep, { router: options });
+      const single = createRouter({ ...options, candidates: lexiconCandidates() });
+      try {
+        for (let step = 1; step <= 5; step++) {
+          const groups = stepGroups(step, groupsPerStep);
+          const answers = await Promise.all([replicas[0].score(groups.slice(0, 2)), replicas[1].score(groups.slice(2))]);
+          const expected = await single.score([...groups].sort(compareGroups));
+          const byId = new Map(expected.groups.map((group) => [group.prompt_id, group]));
+          for (const group of answers.flatMap((answer) => answer.groups)) {
+            const twin = byId.get(group.prompt_id)!;
+            expect(group.source).toEqual(twin.source);
+            expect(group.drop).toBe(twin.drop);
+            group.rewards.forEach((reward, index) => expect(Math.abs(reward - twin.rewards[index])).toBeLessThanOrEqual(1e-9));
+          }
+        }
+        for (const replica of replicas) {
+          expect(await replica.waitForVersion(5, 5000)).toBe(true);
+          expect(replica.snapshot()).toEqual(single.snapshot());
+        }
+      } finally {
+        await Promise.all(replicas.map((replica) => replica.close()));
+      }
+    }, 30_000);
+  }
 });
