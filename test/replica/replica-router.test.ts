@@ -136,4 +136,22 @@ describeWithRedis('replicas sharing one routing state (in process)', () => {
       }
     }, 30_000);
   }
+
+  it('hand the lease over at once when the deciding replica shuts down cleanly', async () => {
+    const replicas = await startReplicas(2, 2, { leaseMs: 3000 });
+    try {
+      const decider = replicas.find((replica) => replica.health().role === 'decider')!;
+      const other = replicas.find((replica) => replica !== decider)!;
+      expect(other.health().role).toBe('follower');
+      const closed = performance.now();
+      await decider.close();
+      while (other.health().role !== 'decider') await new Promise((resolve) => setTimeout(resolve, 20));
+      // Well under the 3 s the lease would take to expire: it was released, not left to run out.
+      expect(performance.now() - closed).toBeLessThan(2000);
+      const answer = await other.score(stepGroups(1, 2));
+      expect(answer.step).toBe(1);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
+  }, 30_000);
 });
