@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   verifier: async () => (await import('./verifier.js')).benchVerifier,
   serving: async () => (await import('./serving-loop.js')).benchServing,
   input: async () => (await import('./input.js')).benchInput,
+  scaling: async () => (await import('./scaling.js')).benchScaling,
 };
 
 async function main(): Promise<void> {

@@ -57,3 +57,5 @@ export { scoreRollouts, type ScoreRolloutsOptions, type ScoreRolloutsResult } fr
 // Routing and serving
 export * from './route/index.js';
 export * from './server/index.js';
+// Several replicas, one routing state (Redis)
+export * from './replica/index.js';

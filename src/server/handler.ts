@@ -26,6 +26,9 @@ import { RequestBodyParser } from './request-body-parser.js';
 import { fromWebRequest, type RouteRequest } from './route-request.js';
 import { SampleGroups, type SampleReward } from './sample-groups.js';
 import { checkSampleLabels } from './sample-requests.js';
+import { groupPromptId } from './group-steps.js';
+import { unitScore } from './group-teacher.js';
+import type { Label } from '../spec/label.js';
 import type { RequestLimits } from './validate.js';
 
 /** What the server needs from a router (a full `Router` from createRouter fits). */
@@ -84,6 +87,16 @@ export interface RewardHandlerOptions {
   readonly clock?: () => number;
   /** Router steps the dashboard keeps for its charts. @default 2000 */
   readonly dashboardHistory?: number;
+  /**
+   * Replica mode (src/replica, docs/scaling.md): /healthz reports this replica's health. `degraded` is still 200
+   * (the replica serves, with the last decision it has); only shutting down is 503.
+   */
+  readonly replicaHealth?: () => { readonly status: 'ok' | 'degraded' };
+  /**
+   * Whether the server runs router steps one at a time. Replica mode turns it off: a replica orders its own calls,
+   * and one call may wait for calls of its step that reach this same replica later. @default true
+   */
+  readonly serializeSteps?: boolean;
 }
 
 export interface RewardHandler {
@@ -128,6 +141,7 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   let chain: Promise<unknown> = Promise.resolve();
   let pendingSteps = 0;
   const step = (groups: readonly RouterGroup[]): Promise<RouterResult> => {
+    if (options.serializeSteps === false) return router.score(groups);
     pendingSteps++;
     const run = chain.then(() => router.score(groups));
     chain = run.catch(() => undefined);
@@ -156,10 +170,44 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   ];
   const isEvaluation = (request: RouteRequest) => request.path.startsWith('/eval/') || request.header('x-reward-router-traffic')?.trim().toLowerCase() === 'eval';
 
+  /**
+   * Replica mode: a request's samples, grouped by exact prompt, are one call to the replica, which serves them with
+   * its step's shared decision and counts them as pieces of their prompt's group (src/replica/step-assembly.ts).
+   */
+  const replicaSamples = async (parsed: readonly ConversationSample[]): Promise<SampleReward[]> => {
+    const byPrompt = new Map<string, { prompt: string; completions: string[]; labels: Array<Label | undefined>; at: number[] }>();
+    parsed.forEach((sample, at) => {
+      let group = byPrompt.get(sample.prompt);
+      if (!group) byPrompt.set(sample.prompt, (group = { prompt: sample.prompt, completions: [], labels: [], at: [] }));
+      group.completions.push(sample.completion);
+      group.labels.push(sample.label);
+      group.at.push(at);
+    });
+    const groups = [...byPrompt.values()];
+    const result = await step(groups.map((group) => {
+      const first = group.labels.find((label) => label !== undefined);
+      return {
+        prompt_id: groupPromptId(group.prompt),
+        prompt: group.prompt,
+        completions: group.completions,
+        ...(first === undefined ? {} : { labels: group.labels.map((label) => label ?? first) }),
+      };
+    }));
+    const out = new Array<SampleReward>(parsed.length);
+    groups.forEach((group, index) => {
+      const routed = result.groups[index];
+      group.at.forEach((at, k) => {
+        const reward = routed.rewards[k];
+        out[at] = { reward, score: unitScore(reward), source: routed.source, step: result.step, failover: false, eval: false };
+      });
+    });
+    return out;
+  };
+
   const getReward: Route = async (request) => {
     const parsed = await bodies.read(request, 'getReward');
     checkSampleLabels(parsed, labelUsers, 'labels');
-    const rewards = await samples.add(parsed, { eval: isEvaluation(request) });
+    const rewards = options.replicaHealth && !isEvaluation(request) ? await replicaSamples(parsed) : await samples.add(parsed, { eval: isEvaluation(request) });
     return jsonTextReply(200, openRlhfAnswer(rewards));
   };
 
@@ -224,7 +272,13 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
         return textReply(200, contentType, body);
       },
     },
-    '/healthz': { GET: () => jsonReply(200, { status: 'ok' }) },
+    '/healthz': {
+      GET: () => {
+        // Replica mode: the replica's own health (ok or degraded), both 200 for liveness.
+        const replica = options.replicaHealth?.();
+        return jsonReply(200, replica ? { status: replica.status, replica } : { status: 'ok' });
+      },
+    },
     [DASHBOARD_PAGE_PATH]: { GET: () => dashboard.page() },
     [DASHBOARD_DATA_PATH]: { GET: (request) => dashboard.data(new URLSearchParams(request.query).get('since')) },
   };

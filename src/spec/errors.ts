@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'ALL_CANDIDATES_FAILED'
   | 'CIRCUIT_OPEN'
-  | 'MODEL_LOAD_ERROR';
+  | 'MODEL_LOAD_ERROR'
+  | 'REPLICA_STORE_ERROR';
 
 export interface RewardRouterErrorOptions {
   /** The underlying error, if any. */
@@ -217,5 +218,17 @@ export class AllCandidatesFailedError extends RewardRouterError {
     });
     this.name = 'AllCandidatesFailedError';
     this.causes = causes;
+  }
+}
+
+/**
+ * The shared routing state of several replicas (Redis, docs/scaling.md) cannot be used: unreachable when a replica
+ * starts, or holding the state of a run with a different configuration. A replica that loses Redis while serving
+ * does not throw this: it keeps serving with the last decision and reports itself degraded.
+ */
+export class ReplicaStoreError extends RewardRouterError {
+  constructor(message: string, options: RewardRouterErrorOptions = {}) {
+    super('REPLICA_STORE_ERROR', message, options);
+    this.name = 'ReplicaStoreError';
   }
 }

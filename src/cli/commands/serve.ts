@@ -4,11 +4,15 @@
  * gracefully: requests in flight are answered (groups still open are stepped) before the
  * models close. The bearer token comes from REWARD_ROUTER_TOKEN only, never from a flag (flags show up in `ps`);
  * listening beyond loopback without one prints a warning.
+ *
+ * With `--redis URL` (or REWARD_ROUTER_REDIS_URL) the server is one replica of a router shared through Redis
+ * (src/replica, docs/scaling.md): the replica stands where the router stands, and this file only wires it in.
  */
 import { isIP } from 'node:net';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadModels } from '../../model/load.js';
+import { createReplicaRouter, redactRedisUrl, registerReplicaMetrics, type ReplicaRouter } from '../../replica/index.js';
 import { createRouter, type RouterOptions } from '../../route/index.js';
 import { createServerMetrics } from '../../server/metrics.js';
 import { ServerListenError, startServer } from '../../server/node.js';
@@ -32,6 +36,13 @@ export interface ServeCommandOptions {
   /** Comma-separated host names to answer besides addresses, localhost and this machine's name. */
   readonly allowedHosts?: string;
   readonly calibration?: string;
+  // Replica mode (docs/scaling.md): the shared routing state in Redis.
+  readonly redis?: string;
+  readonly redisPrefix?: string;
+  readonly replicaId?: string;
+  readonly leaseMs?: string;
+  readonly stepIdleMs?: string;
+  readonly decisionWaitMs?: string;
 }
 
 export interface ServeContext {
@@ -83,6 +94,16 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
   };
   const allowedHosts = options.allowedHosts === undefined ? [] : options.allowedHosts.split(',').map((name) => name.trim()).filter((name) => name !== '');
   if (!existsSync(options.config)) throw new UsageError(`Expected \`--config\` to name an existing file, got \`${options.config}\``);
+  // Replica mode: a router step is `--step-groups` groups across every replica, assembled in Redis.
+  const redisUrl = options.redis ?? (process.env.REWARD_ROUTER_REDIS_URL ? process.env.REWARD_ROUTER_REDIS_URL : undefined);
+  const replicaTimings = {
+    leaseMs: integer('--lease-ms', options.leaseMs, 300),
+    stepIdleMs: integer('--step-idle-ms', options.stepIdleMs, 1),
+    decisionWaitMs: integer('--decision-wait-ms', options.decisionWaitMs, 1),
+  };
+  if (redisUrl === undefined && (options.redisPrefix !== undefined || options.replicaId !== undefined || Object.values(replicaTimings).some((value) => value !== undefined))) {
+    throw new UsageError('Expected `--redis URL` (or REWARD_ROUTER_REDIS_URL) with the replica options `--redis-prefix`, `--replica-id`, `--lease-ms`, `--step-idle-ms` and `--decision-wait-ms`');
+  }
 
   const loaded = await loadModels(options.config);
   try {
@@ -107,20 +128,43 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
       throw error;
     }
     if (context.signal.aborted) return;
+    // Replica mode: the server serves the replica, which stands where the router stands.
+    let replica: ReplicaRouter | undefined;
+    if (redisUrl !== undefined) {
+      replica = createReplicaRouter({
+        url: redisUrl,
+        prefix: options.redisPrefix,
+        id: options.replicaId,
+        stepGroups: grouping.stepGroups ?? 1,
+        groupSize: grouping.groupSize,
+        ...Object.fromEntries(Object.entries(replicaTimings).filter(([, value]) => value !== undefined)),
+        router: router.options,
+        cache: loaded.cache,
+        log,
+      });
+      await replica.start();
+      registerReplicaMetrics(metrics.registry, replica);
+    }
+    const served = replica ?? router;
     let server;
     try {
       server = await startServer({
-        router,
+        router: served,
         metrics,
+        // Replica mode: every sample is its own piece, stepped at once through the replica, which serves it with its
+        // step's shared decision (so no local teacher is pinned: `candidates: []`); the deciding replica puts each
+        // group back together from the pieces.
+        ...(replica ? { replicaHealth: () => (replica as ReplicaRouter).health(), serializeSteps: false, candidates: [] } : {}),
         host: options.host,
         port,
         allowedHosts,
         env: context.env,
         ...Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
-        grouping,
+        grouping: replica ? { ...grouping, groupSize: 1, stepGroups: 1 } : grouping,
         onError: (error, where) => log(`reward-router: ${where.method} ${where.path.slice(0, 100)} failed: ${error instanceof Error ? error.message : String(error)}`),
       });
     } catch (error) {
+      await replica?.close?.();
       if (error instanceof ServerListenError) throw new UsageError(`${error.message.replace('choose another port', 'choose another with `--port`')}`);
       if (RewardRouterError.isInstance(error) && error.code === 'INVALID_ARGUMENT' && (error as { argument?: string }).argument === 'allowedHosts') {
         throw new UsageError(error.message.replace('`allowedHosts`', '`--allowed-hosts`'));
@@ -128,9 +172,12 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
       throw error;
     }
     const state = router.state();
+    const replicaText = replica
+      ? `; replica ${replica.id} of \`${replica.health().prefix}\` at ${redactRedisUrl(redisUrl as string)}, steps of ${grouping.stepGroups ?? 1} group(s)`
+      : '';
     log(
       `reward-router: serving on ${server.url} (strategy ${state.strategy}; candidates ${state.models.map((model) => model.id).join(', ')}` +
-        `${loaded.reference ? `; reference ${loaded.reference.id}` : ''}; authentication ${server.authenticated ? 'bearer token' : 'none'})`,
+        `${loaded.reference ? `; reference ${loaded.reference.id}` : ''}; authentication ${server.authenticated ? 'bearer token' : 'none'}${replicaText})`,
     );
     if (!server.authenticated && !isLoopbackHost(server.host)) {
       warn(
@@ -145,6 +192,7 @@ export async function serve(options: ServeCommandOptions, context: ServeContext)
     });
     log('reward-router: shutting down; answering requests in flight');
     await server.close();
+    await replica?.close();
     await router.close();
     log('reward-router: stopped');
   } finally {
@@ -160,7 +208,7 @@ export function register(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8000')
     .option('--group-size <n>', 'samples per prompt (OpenRLHF n_samples_per_prompt, TRL num_generations, verl rollout.n)', '8')
-    .option('--step-groups <n>', 'closed groups per background router step (prompts per training step)', '1')
+    .option('--step-groups <n>', 'closed groups per background router step (prompts per training step); with --redis: the groups of one step across every replica', '1')
     .option('--group-window-ms <ms>', 'longest a group stays open for its samples (default: 60000)')
     .option('--eval-group-size <n>', 'samples per prompt of evaluation traffic (OpenRLHF eval_n_samples_per_prompt)')
     .option('--flush-ms <ms>', 'former name of --group-window-ms')
@@ -170,6 +218,12 @@ export function register(program: Command): void {
     .option('--request-timeout-ms <ms>', 'longest a client may take to send a request (slow clients get 408)', '30000')
     .option('--allowed-hosts <names>', 'comma-separated Host names to answer besides IP addresses, localhost and this machine\'s name (`.example.com`: a domain and its subdomains; `*`: any)')
     .option('--calibration <report.json>', "start from a report: its models' calibrations and its selected teacher as the first one")
+    .option('--redis <url>', 'replica mode: share the routing state through Redis (redis://HOST:PORT/DB, rediss:// for TLS; or REWARD_ROUTER_REDIS_URL, which keeps a password out of ps); --step-groups then counts groups across every replica')
+    .option('--redis-prefix <prefix>', 'replica mode: namespace of this run in Redis (several runs on one Redis)')
+    .option('--replica-id <id>', 'replica mode: this replica\'s name (default: host-pid-random)')
+    .option('--lease-ms <ms>', 'replica mode: lease of the deciding replica; another takes over after it (default 3000)')
+    .option('--step-idle-ms <ms>', 'replica mode: close a step that got no new group for this long (default 2000)')
+    .option('--decision-wait-ms <ms>', 'replica mode: longest a call waits for its step\'s decision (default 15000)')
     .action(async (options: ServeCommandOptions) => {
       const controller = new AbortController();
       const stop = () => controller.abort();
