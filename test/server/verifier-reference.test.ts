@@ -16,7 +16,7 @@ import { temporaryFolder } from '../helpers/files.js';
 const GROUP_SIZE = 4;
 const PROMPTS_PER_STEP = 4;
 const STEPS = 12;
-const ROUTER = { probeShare: 0.5, seed: 5, minDwell: 100 };
+const ROUTER = { probeShare: 0.5, seed: 5 };
 
 let config: string;
 let base: string;
@@ -114,6 +114,14 @@ describe('a verifier as the reference, through the server with OpenRLHF-style la
     expect(accuracy['exact-answer']).toBeLessThan(1);
     expect(accuracy.afinn).toBeLessThan(0.5);
     expect(accuracy.vader).toBeLessThan(0.5);
+    // The router ranks by alignment with correctness (its default with a reference): the strict verifier leads,
+    // and the sentiment scorers, which reward the confident wrong answers, are below it.
+    expect(state.teacherScoreKind).toBe('alignment');
+    const score = Object.fromEntries(state.models.map((model) => [model.id, model.teacherScore ?? -Infinity]));
+    expect(score['exact-answer']).toBeGreaterThan(0);
+    expect(score['exact-answer']).toBeGreaterThan(score.afinn);
+    expect(score['exact-answer']).toBeGreaterThan(score.vader);
+    expect(state.active).toBe('exact-answer');
   }, 60_000);
 
   it('a sample without a label (OpenRLHF sends "" when its dataset has no label column) is a 400 naming the label and the verifier', async () => {
