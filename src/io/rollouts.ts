@@ -126,8 +126,10 @@ function findProblem(value: unknown, root: string, maxDepth: number, findMark: b
   return undefined;
 }
 
-const GROUP_FIELDS = new Set(['prompt_id', 'prompt', 'completions', 'scores', 'preference']);
-const PREFERENCE_FIELDS = new Set(['prompt', 'chosen', 'rejected', 'scores']);
+/** The fields this reader gives a meaning to (the fast scanner of src/io/rollout-scan.ts leaves lines with any it
+ * does not check itself to this reader). */
+export const GROUP_FIELDS: ReadonlySet<string> = new Set(['prompt_id', 'prompt', 'completions', 'scores', 'preference']);
+export const PREFERENCE_FIELDS: ReadonlySet<string> = new Set(['prompt', 'chosen', 'rejected', 'scores']);
 
 /**
  * The known fields are checked to be flat by the validator; unknown fields are passed through as they are, so they
