@@ -42,8 +42,13 @@ export class HashedIdSet {
 
   /** Adds the id; returns false when an id with the same hash was already there (a suspected duplicate). */
   add(id: string): boolean {
+    return this.addHash(hash53(id));
+  }
+
+  /** `add` of an id given as its `hash53` (from `hash53` or `hash53Bytes`). */
+  addHash(hash: number): boolean {
     if ((this.count + 1) * 2 > this.table.length) this.grow();
-    return this.insert(hash53(id));
+    return this.insert(hash);
   }
 
   private insert(hash: number): boolean {

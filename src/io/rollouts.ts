@@ -240,18 +240,34 @@ async function findEarlierLine(path: string, promptId: string, before: number): 
   return undefined;
 }
 
+/** A file system or abort error met while reading `path`, as the typed error that names the file. */
+export function readFailure(path: string, error: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return new AbortedError(`Reading ${path} was aborted`, { cause: error });
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    return new InvalidInputError(`${path}: cannot read the rollouts file (${reason}); expected a JSONL file`, { file: path, cause: error });
+  }
+  return error;
+}
+
 /** `readLines`, with the file system's and the signal's errors turned into typed errors that name the file. */
 async function* linesOf(path: string, signal: AbortSignal | undefined): AsyncGenerator<{ number: number; text: string }> {
   try {
     yield* readLines(path, { signal });
   } catch (error) {
-    if (signal?.aborted) throw new AbortedError(`Reading ${path} was aborted`, { cause: error });
-    const code = (error as NodeJS.ErrnoException)?.code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-      throw new InvalidInputError(`${path}: cannot read the rollouts file (${reason}); expected a JSONL file`, { file: path, cause: error });
-    }
-    throw error;
+    throw readFailure(path, error, signal);
+  }
+}
+
+/**
+ * Throws the duplicate-prompt_id error for the group `promptId` on line `where.line` if an earlier line of the file
+ * has the same prompt_id (a hash hit in a HashedIdSet is only a suspicion: this re-reads the file to confirm it).
+ */
+export async function confirmDuplicate(promptId: string, where: Where): Promise<void> {
+  const first = await findEarlierLine(where.file, promptId, where.line);
+  if (first !== undefined) {
+    fail(where, 'prompt_id', `duplicate prompt_id ${JSON.stringify(promptId)} (first seen on line ${first}); expected each prompt_id once`);
   }
 }
 
@@ -263,12 +279,7 @@ export async function* readRollouts(path: string, options: ReadRolloutsOptions =
     if (text.trim().length === 0) continue;
     const where = { file: path, line: number };
     const record = parseRolloutLine(text, where);
-    if (seen && record.kind === 'group' && !seen.add(record.group.prompt_id)) {
-      const first = await findEarlierLine(path, record.group.prompt_id, number);
-      if (first !== undefined) {
-        fail(where, 'prompt_id', `duplicate prompt_id ${JSON.stringify(record.group.prompt_id)} (first seen on line ${first}); expected each prompt_id once`);
-      }
-    }
+    if (seen && record.kind === 'group' && !seen.add(record.group.prompt_id)) await confirmDuplicate(record.group.prompt_id, where);
     yield record;
   }
 }

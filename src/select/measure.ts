@@ -1,44 +1,66 @@
 /**
  * One pass over rollouts files into a selection report: the library entry point behind `reward-router report`.
+ * Large files are read in byte ranges measured on worker threads, and the bootstrap runs on the same threads; the
+ * report is the same whatever the number of threads (src/select/measure-file.ts, src/select/parallel-bootstrap.ts).
  */
-import { readRollouts } from '../io/rollouts.js';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { intervalFromMeans } from '../stats/bootstrap.js';
 import { SelectionAccumulator } from './accumulator.js';
-import { parallelBootstrapIntervals } from './parallel-bootstrap.js';
+import { measureFile } from './measure-file.js';
+import { parallelBootstrapMeans } from './parallel-bootstrap.js';
 import { finishSelection, prepareSelection, type ReportOptions, type SelectionDetails, type SelectionReport } from './report-model.js';
+import { WorkerPool, workersAvailable } from './worker-pool.js';
 
 export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
   /** Extra RewardBench-style preference files (prompt, chosen, rejected, scores) for off-policy accuracy. */
   readonly preferenceFiles?: readonly string[];
   readonly signal?: AbortSignal;
-  /** Threads for the bootstrap of large files (the result does not depend on it). @default available parallelism */
+  /** Threads for reading large files and for the bootstrap (the result does not depend on it). @default available parallelism */
   readonly threads?: number;
-  /** Called every 1000 records with the count so far. */
+  /** Called as the files are read (after each block of a few thousand records) and at the end, with the count so far. */
   readonly onProgress?: (records: number) => void;
 }
+
+/** Below this many bytes of input, starting worker threads costs more than it saves. */
+const PARALLEL_MIN_BYTES = 8 << 20;
 
 export async function measureRollouts(path: string, options: MeasureOptions = {}): Promise<SelectionReport> {
   return (await measureRolloutsDetailed(path, options)).report;
 }
 
+async function totalBytes(files: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const file of files) total += await stat(file).then((info) => (info.isFile() ? info.size : 0), () => 0);
+  return total;
+}
+
 /** Like measureRollouts, plus every group's normalized variance per RM (for the HTML report's distributions). */
 export async function measureRolloutsDetailed(path: string, options: MeasureOptions = {}): Promise<SelectionDetails> {
-  const accumulator = new SelectionAccumulator({ reference: options.reference });
-  let records = 0;
-  for (const file of [path, ...(options.preferenceFiles ?? [])]) {
-    for await (const record of readRollouts(file, { signal: options.signal })) {
-      if (record.kind === 'group') accumulator.addGroup(record.group);
-      else accumulator.addPreference(record.record);
-      if (++records % 1000 === 0) options.onProgress?.(records);
+  const files = [path, ...(options.preferenceFiles ?? [])];
+  const threads = options.threads ?? availableParallelism();
+  const parallel = threads > 1 && workersAvailable() && (await totalBytes(files)) >= PARALLEL_MIN_BYTES;
+  const pool = parallel ? new WorkerPool(threads) : undefined;
+  try {
+    const accumulator = new SelectionAccumulator({ reference: options.reference });
+    let records = 0;
+    for (const file of files) {
+      const before = records;
+      records += await measureFile(file, accumulator, {
+        reference: options.reference,
+        signal: options.signal,
+        pool,
+        onRecords: (read) => options.onProgress?.(before + read),
+      });
     }
+    options.onProgress?.(records);
+    const prepared = prepareSelection(accumulator, { ...options, file: path });
+    const resamples = options.bootstrapResamples ?? 1000;
+    const seed = options.seed ?? 0;
+    const means: Float64Array[][] = [];
+    for (const batch of prepared.bootstrapBatches) means.push(await parallelBootstrapMeans(batch, { resamples, seed, threads, pool }));
+    return finishSelection(prepared, means.map((batch) => batch.map((values) => intervalFromMeans(values))), means);
+  } finally {
+    await pool?.close();
   }
-  options.onProgress?.(records);
-  const reportOptions = { ...options, file: path };
-  const prepared = prepareSelection(accumulator, reportOptions);
-  const resamples = options.bootstrapResamples ?? 1000;
-  const seed = options.seed ?? 0;
-  const intervals = [];
-  for (const batch of prepared.bootstrapBatches) {
-    intervals.push(await parallelBootstrapIntervals(batch, { resamples, seed, threads: options.threads }));
-  }
-  return finishSelection(prepared, intervals);
 }

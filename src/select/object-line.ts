@@ -5,9 +5,31 @@
 import type { PreferencePair, ScoreTable } from '../spec/rollout.js';
 import type { ScoredLine } from './chunk-stats.js';
 
+/** Where model ids get their keys: the scanner's table when both lay out lines of the same chunk. */
+export interface IdTable {
+  readonly ids: string[];
+  intern(id: string): number;
+}
+
+function ownTable(): IdTable {
+  const ids: string[] = [];
+  const keys = new Map<string, number>();
+  return {
+    ids,
+    intern(id) {
+      let key = keys.get(id);
+      if (key === undefined) {
+        key = ids.length;
+        ids.push(id);
+        keys.set(id, key);
+      }
+      return key;
+    },
+  };
+}
+
 export class ObjectLine implements ScoredLine {
-  readonly ids: string[] = [];
-  private readonly keys = new Map<string, number>();
+  readonly ids: string[];
   completions = 0;
   scoreCount = 0;
   scoreModel = new Int32Array(8);
@@ -19,15 +41,13 @@ export class ObjectLine implements ScoredLine {
   preferenceChosen = new Float64Array(8);
   preferenceRejected = new Float64Array(8);
 
+  constructor(private readonly table: IdTable = ownTable()) {
+    this.ids = table.ids;
+  }
+
   /** The key of a model id (stable for this object's life). */
   key(id: string): number {
-    let key = this.keys.get(id);
-    if (key === undefined) {
-      key = this.ids.length;
-      this.ids.push(id);
-      this.keys.set(id, key);
-    }
-    return key;
+    return this.table.intern(id);
   }
 
   /** Lays out `scores` (in `for...in` order) with `completions` per table, and the optional preference pair. */
