@@ -98,13 +98,12 @@ export class SelectionAccumulator {
       const tally = this.tally(columns.id);
       const { counts, means, m2s } = columns;
       for (let i = 0; i < counts.length; i++) tally.pooled.mergeValues(counts[i], means[i], m2s[i]);
-      for (const variance of columns.variances) tally.groupVariances.push(variance);
-      for (const accuracy of columns.accuracies) {
-        tally.accuracySum += accuracy;
-        tally.groupAccuracies.push(accuracy);
-      }
+      tally.groupVariances.pushAll(columns.variances);
+      // Sums in file order, one term at a time, as if the groups had been added one by one.
+      for (const accuracy of columns.accuracies) tally.accuracySum += accuracy;
+      tally.groupAccuracies.pushAll(columns.accuracies);
       tally.accuracyGroups += columns.accuracies.length;
-      for (const covariance of columns.covariances) tally.groupCovariances.push(covariance);
+      tally.groupCovariances.pushAll(columns.covariances);
       for (const decisive of columns.decisive) {
         if (Number.isNaN(decisive)) continue;
         tally.decisiveSum += decisive;

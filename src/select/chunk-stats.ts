@@ -72,6 +72,19 @@ export class FloatSeries {
     this.buffer[this.length++] = value;
   }
 
+  /** Appends every value of `values`, in order. */
+  pushAll(values: Float64Array): void {
+    if (this.length + values.length > this.buffer.length) {
+      let capacity = this.buffer.length * 2;
+      while (capacity < this.length + values.length) capacity *= 2;
+      const next = new Float64Array(capacity);
+      next.set(this.buffer.subarray(0, this.length));
+      this.buffer = next;
+    }
+    this.buffer.set(values, this.length);
+    this.length += values.length;
+  }
+
   view(): Float64Array<ArrayBuffer> {
     return this.buffer.subarray(0, this.length);
   }

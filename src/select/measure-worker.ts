@@ -31,6 +31,8 @@ export interface BootstrapTask {
 export type WorkerTask = RangeTask | BootstrapTask;
 
 const measurers = new Map<string | undefined, ChunkMeasurer>();
+/** The last buffer a range was read into, reused for the next range. */
+let scratch: Buffer | undefined;
 
 function measureRange(task: RangeTask) {
   let measurer = measurers.get(task.reference);
@@ -40,7 +42,9 @@ function measureRange(task: RangeTask) {
   }
   const fd = openSync(task.path, 'r');
   try {
-    const result = measurer.measure(readRangeLines(fd, task.size, task.range));
+    const lines = readRangeLines(fd, task.size, task.range, scratch);
+    scratch = lines.bytes;
+    const result = measurer.measure(lines);
     return { result, transfer: [...ChunkStats.buffers(result.stats), result.hashes.buffer as ArrayBuffer, result.groupLines.buffer as ArrayBuffer] };
   } finally {
     closeSync(fd);

@@ -1,5 +1,5 @@
 /**
- * `reward-router report --rollouts FILE [--reference ID] [--teacher-score KIND] [--calibration FILE] [--flat-threshold X] --out DIR`
+ * `reward-router report --rollouts FILE [--reference ID] [--teacher-score KIND] [--calibration FILE] [--flat-threshold X] [--threads N] --out DIR`
  * Measures every RM in the rollouts and writes DIR/report.json, DIR/report.md and DIR/report.html, each atomically.
  */
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ export interface ReportCommandOptions {
   readonly teacherScore?: string;
   readonly bootstrap?: string;
   readonly seed?: string;
+  readonly threads?: string;
   readonly quiet?: boolean;
 }
 
@@ -50,6 +51,10 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     accuracy: nonNegativeNumber('--accuracy-weight', options.accuracyWeight, 0.5),
   });
   const progress = createProgress({ label: `reading ${options.rollouts}`, silent: options.quiet });
+  // Loaded here, not at the top: vega takes a fifth of a second to load, which every other command would pay; and
+  // loaded now, while worker threads read the file, rather than after.
+  const html = import('../../report/html.js');
+  html.catch(() => undefined); // awaited below
   const { report, groupVariances } = await measureRolloutsDetailed(options.rollouts, {
     reference: options.reference,
     calibrations: options.calibration ? await readReportCalibrations(options.calibration) : undefined,
@@ -61,15 +66,18 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     teacherScore: teacherScore as TeacherScoreKind,
     bootstrapResamples: positiveInteger('--bootstrap', options.bootstrap, 1000),
     seed: nonNegativeNumber('--seed', options.seed, 0),
+    threads: options.threads === undefined ? undefined : positiveInteger('--threads', options.threads, 1),
     onProgress: (records) => progress.update(records),
   });
   progress.done();
   const files = [join(options.out, 'report.json'), join(options.out, 'report.md'), join(options.out, 'report.html')];
-  await writeReportJson(files[0], report);
-  await writeFileAtomic(files[1], renderReportMarkdown(report));
-  // Loaded here, not at the top: vega takes half a second to load, which every other command would pay.
-  const { writeReportHtml } = await import('../../report/html.js');
-  await writeReportHtml(files[2], { report, groupVariances });
+  // Each file is written atomically; the three writes (and their flushes to disk) overlap.
+  const { writeReportHtml } = await html;
+  await Promise.all([
+    writeReportJson(files[0], report),
+    writeFileAtomic(files[1], renderReportMarkdown(report)),
+    writeReportHtml(files[2], { report, groupVariances }),
+  ]);
   for (const writer of extraReportWriters) files.push(await writer(report, options.out));
   if (!options.quiet) {
     const none = report.selected === null && report.models.some((model) => model.harmful) ? 'none (every candidate is harmful: see report.md)' : 'none';
@@ -97,6 +105,7 @@ export function register(program: Command): void {
     .option('--accuracy-weight <w>', 'paper teacher score: weight of the accuracy (default 0.5)')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% interval (default 1000)')
     .option('--seed <n>', 'bootstrap seed (default 0)')
+    .option('--threads <n>', 'threads for reading the file and the bootstrap (default: one per core; the report does not depend on it)')
     .option('--quiet', 'print nothing but errors')
     .action(async (options: ReportCommandOptions) => {
       await runReport(options);
