@@ -7,7 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { RewardRouterError } from '../spec/errors.js';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import { UsageError } from './usage-error.js';
 
 /** The version in package.json (two folders up from src/cli, three from dist/src/cli). */
@@ -31,7 +31,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     .description('Pick and route reward models for RLHF by induced reward variance and accuracy')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of commands) register(program);
+  // Only the command being run is loaded (its first argument), so `report` does not load the server's code.
+  for (const register of await loadCommands(argv[2])) register(program);
   try {
     await program.parseAsync(argv);
     return 0;
