@@ -2,8 +2,9 @@
  * The bootstrap's two inner loops as WebAssembly with SIMD (two doubles per instruction), computing bit for bit
  * what the JavaScript kernel in bootstrap.ts computes:
  * - `draw{1,2,4}`: 1, 2 or 4 independent xorshift32 streams (one per bootstrap chunk), each adding one group index
- *   per step to its own Uint16 count array. The index is floor(uint32(state) x n / 2^32) as in JavaScript
- *   (dividing by 2^32 is exact, so it is a multiplication by 2^-32 here).
+ *   per step to its own Uint16 count array. The index is floor(uint32(state) x n / 2^32) as in JavaScript,
+ *   computed as uint32(state) x (n x 2^-32): scaling by a power of two is exact and commutes with rounding, so the
+ *   one multiplication rounds to the same double as JavaScript's multiplication and division.
  * - `dot{1,2,4}`: for 1, 2 or 4 count arrays at once, the four sums over groups of count x value for one block of
  *   four interleaved series. Each sum adds its terms in group order, one IEEE multiply and one IEEE add per term,
  *   as in JavaScript (core WebAssembly has no fused multiply-add).
@@ -31,7 +32,6 @@ const I32_LOAD16_U = 0x2f;
 const I32_STORE = 0x36;
 const I32_STORE16 = 0x3b;
 const I32_CONST = 0x41;
-const F64_CONST = 0x44;
 const I32_GE_U = 0x4f;
 const I32_ADD = 0x6a;
 const I32_XOR = 0x73;
@@ -76,7 +76,6 @@ const section = (id: number, body: number[]): number[] => [id, ...uleb(body.leng
 const text = (value: string): number[] => [...uleb(value.length), ...Array.from(value, (c) => c.charCodeAt(0))];
 const simd = (code: number, ...rest: number[]): number[] => [SIMD_PREFIX, ...uleb(code), ...rest];
 const memarg = (align: number, offset = 0): number[] => [...uleb(align), ...uleb(offset)];
-const f64 = (value: number): number[] => [...new Uint8Array(new Float64Array([value]).buffer)];
 
 interface FunctionBody {
   readonly name: string;
@@ -85,9 +84,9 @@ interface FunctionBody {
   readonly code: number[];
 }
 
-/** draw_k(counts, stride, n, nAsDouble, states): n steps of k streams (state c: the i32 at states + 4c). */
+/** draw_k(counts, stride, n, scale, states): n steps of k streams (state c: the i32 at states + 4c); scale = n / 2^32. */
 function drawFunction(k: number): FunctionBody {
-  // Params 0 counts, 1 stride, 2 n, 3 nAsDouble, 4 states; locals 5 i, then k states, k bases, 1 address.
+  // Params 0 counts, 1 stride, 2 n, 3 scale, 4 states; locals 5 i, then k states, k bases, 1 address.
   const i = 5;
   const state = (c: number) => 6 + c;
   const base = (c: number) => 6 + k + c;
@@ -108,7 +107,7 @@ function drawFunction(k: number): FunctionBody {
   }
   for (let c = 0; c < k; c++) {
     code.push(LOCAL_GET, base(c));
-    code.push(LOCAL_GET, state(c), F64_CONVERT_I32_U, LOCAL_GET, 3, F64_MUL, F64_CONST, ...f64(2 ** -32), F64_MUL, I32_TRUNC_F64_U);
+    code.push(LOCAL_GET, state(c), F64_CONVERT_I32_U, LOCAL_GET, 3, F64_MUL, I32_TRUNC_F64_U);
     code.push(I32_CONST, 1, I32_SHL, I32_ADD, LOCAL_TEE, address);
     code.push(LOCAL_GET, address, I32_LOAD16_U, ...memarg(1), I32_CONST, 1, I32_ADD, I32_STORE16, ...memarg(1));
   }
@@ -183,7 +182,7 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-type Draw = (counts: number, stride: number, n: number, nAsDouble: number, states: number) => void;
+type Draw = (counts: number, stride: number, n: number, scale: number, states: number) => void;
 type Dot = (counts: number, stride: number, block: number, n: number, out: number) => void;
 
 const PAGE = 65536;
@@ -242,7 +241,7 @@ export class WasmBootstrap {
       for (let first = 0; first < active; ) {
         const size = active - first >= 4 ? 4 : active - first >= 2 ? 2 : 1;
         const counts0 = 64 + first * stride;
-        this.draw[size as 1 | 2 | 4](counts0, stride, n, n, 4 * first);
+        this.draw[size as 1 | 2 | 4](counts0, stride, n, n / 4294967296, 4 * first);
         for (let k = 0; k < blocks.length; k++) this.dot[size as 1 | 2 | 4](counts0, stride, blocksAt + k * n * 32, n, out + k * 128 + first * 32);
         first += size;
       }
