@@ -2,7 +2,7 @@
  * The `onnx` config type:
  *
  *   {"id": "bow", "type": "onnx", "path": "models/bow-rm", "template": "{prompt}\n{completion}", "maxLength": 128,
- *    "label": {"positive": "POSITIVE", "negative": "NEGATIVE"}, "intraOpNumThreads": 2}
+ *    "label": {"positive": "POSITIVE", "negative": "NEGATIVE"}, "intraOpNumThreads": 2, "allowSpinning": false}
  *
  * `path` resolves against the config file's folder. Every field is checked; an error names the model and field.
  */
@@ -13,7 +13,7 @@ import type { LabelOption } from './labels.js';
 import { createOnnxRewardModel } from './model.js';
 
 const integerFields = ['maxLength', 'intraOpNumThreads', 'interOpNumThreads', 'maxBatchSize', 'concurrency'] as const;
-const knownFields = new Set(['id', 'type', 'path', 'file', 'template', 'label', 'timeoutMs', ...integerFields]);
+const knownFields = new Set(['id', 'type', 'path', 'file', 'template', 'label', 'timeoutMs', 'allowSpinning', ...integerFields]);
 
 function fail(config: ModelConfigEntry, context: AdapterContext, field: string, expected: string): never {
   const value = config[field];
@@ -57,6 +57,8 @@ export const fromConfig: AdapterFactory = (config, context) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(config, context, field, 'a positive integer');
     numbers[field] = value;
   }
+  const allowSpinning = config.allowSpinning;
+  if (allowSpinning !== undefined && typeof allowSpinning !== 'boolean') fail(config, context, 'allowSpinning', 'true or false');
   const timeoutMs = config.timeoutMs;
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) fail(config, context, 'timeoutMs', 'a number of milliseconds, 0 or more');
   return createOnnxRewardModel({
@@ -66,6 +68,7 @@ export const fromConfig: AdapterFactory = (config, context) => {
     template: optionalString(config, context, 'template'),
     label: labelOption(config, context),
     timeoutMs: timeoutMs as number | undefined,
+    ...(allowSpinning === undefined ? {} : { allowSpinning: allowSpinning as boolean }),
     ...numbers,
   });
 };

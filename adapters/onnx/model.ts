@@ -33,6 +33,12 @@ export interface OnnxRewardModelOptions {
   readonly intraOpNumThreads?: number;
   /** Threads across operators. @default onnxruntime's choice */
   readonly interOpNumThreads?: number;
+  /**
+   * Let onnxruntime's idle threads spin (busy-wait) between calls instead of sleeping. Off by default: measured
+   * on this package's benchmark (docs/benchmarks.md), spinning threads burn a core that the JavaScript thread needs
+   * for tokenizing, for no gain in throughput. @default false
+   */
+  readonly allowSpinning?: boolean;
   /** Texts per inference call. @default 32 */
   readonly maxBatchSize?: number;
   /** Inference calls in flight at once. @default 1 */
@@ -60,6 +66,23 @@ function compileTemplate(template: Template): (request: ScoreRequest) => string 
   };
 }
 
+/**
+ * The session options every onnx model runs with: full graph optimization, the thread counts asked for (else
+ * onnxruntime's), and no spinning unless asked for (session config entries `session.intra_op.allow_spinning` and
+ * `session.inter_op.allow_spinning`). Exported for the benchmark, which gives the bare session the same.
+ */
+export function onnxSessionOptions(options: Pick<OnnxRewardModelOptions, 'intraOpNumThreads' | 'interOpNumThreads' | 'allowSpinning'>): ort.InferenceSession.SessionOptions {
+  const spin = options.allowSpinning === true ? '1' : '0';
+  // onnxruntime-node rejects keys that are present but undefined.
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+  };
+  if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+  if (options.interOpNumThreads !== undefined) sessionOptions.interOpNumThreads = options.interOpNumThreads;
+  return sessionOptions;
+}
+
 /** A request with its token ids, as `score` hands it to the batching layer, so each text is tokenized once. */
 interface EncodedRequest extends ScoreRequest {
   readonly encoded: EncodedText;
@@ -77,6 +100,9 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
       throw new InvalidArgumentError(name, `Expected \`${name}\` of model \`${id}\` to be a positive integer, got \`${value}\``, { modelId: id });
     }
   }
+  if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
+    throw new InvalidArgumentError('allowSpinning', `Expected \`allowSpinning\` of model \`${id}\` to be a boolean, got \`${String(options.allowSpinning)}\``, { modelId: id });
+  }
   const folder = await readModelFolder(options.path, id, options.file);
   let tokenizer: Tokenizer;
   try {
@@ -86,10 +112,7 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
   }
   let session: ort.InferenceSession;
   try {
-    // onnxruntime-node rejects keys that are present but undefined.
-    const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
-    if (options.intraOpNumThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
-    if (options.interOpNumThreads !== undefined) sessionOptions.interOpNumThreads = options.interOpNumThreads;
+    const sessionOptions = onnxSessionOptions(options);
     session = await ort.InferenceSession.create(folder.onnxFile, sessionOptions);
   } catch (error) {
     throw new ModelLoadError(`Model \`${id}\`: onnxruntime could not load ${folder.onnxFile} (${error instanceof Error ? error.message : String(error)})`, { modelId: id, cause: error });

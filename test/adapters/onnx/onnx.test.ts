@@ -210,7 +210,7 @@ describe('onnx fromConfig', () => {
 
   it('resolves path against the config folder and applies template, maxLength and label', async () => {
     const model = await fromConfig(
-      { id: 'cfg', type: 'onnx', path: relative(fixtures.root, fixtures.twoLabel), template: '{completion}', maxLength: 8, label: { positive: 'NEGATIVE', negative: 'POSITIVE' }, intraOpNumThreads: 1 },
+      { id: 'cfg', type: 'onnx', path: relative(fixtures.root, fixtures.twoLabel), template: '{completion}', maxLength: 8, label: { positive: 'NEGATIVE', negative: 'POSITIVE' }, intraOpNumThreads: 1, allowSpinning: true },
       context(),
     );
     opened.push(model);
@@ -226,6 +226,7 @@ describe('onnx fromConfig', () => {
       [{ path: 'x', label: { positive: 1 } }, 'models[0].label'],
       [{ path: 'x', threads: 2 }, 'models[0].threads'],
       [{ path: 'x', template: 3 }, 'models[0].template'],
+      [{ path: 'x', allowSpinning: 'yes' }, 'models[0].allowSpinning'],
     ];
     for (const [fields, path] of cases) {
       const error = await Promise.resolve()
