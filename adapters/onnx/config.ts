@@ -13,7 +13,7 @@ import type { LabelOption } from './labels.js';
 import { createOnnxRewardModel } from './model.js';
 
 const integerFields = ['maxLength', 'intraOpNumThreads', 'interOpNumThreads', 'maxBatchSize', 'concurrency'] as const;
-const knownFields = new Set(['id', 'type', 'path', 'file', 'template', 'label', 'timeoutMs', 'allowSpinning', ...integerFields]);
+const knownFields = new Set(['id', 'type', 'path', 'file', 'template', 'label', 'timeoutMs', 'allowSpinning', 'tokenizerThreads', ...integerFields]);
 
 function fail(config: ModelConfigEntry, context: AdapterContext, field: string, expected: string): never {
   const value = config[field];
@@ -57,6 +57,8 @@ export const fromConfig: AdapterFactory = (config, context) => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(config, context, field, 'a positive integer');
     numbers[field] = value;
   }
+  const tokenizerThreads = config.tokenizerThreads;
+  if (tokenizerThreads !== undefined && (typeof tokenizerThreads !== 'number' || !Number.isInteger(tokenizerThreads) || tokenizerThreads < 0)) fail(config, context, 'tokenizerThreads', 'a non-negative integer');
   const allowSpinning = config.allowSpinning;
   if (allowSpinning !== undefined && typeof allowSpinning !== 'boolean') fail(config, context, 'allowSpinning', 'true or false');
   const timeoutMs = config.timeoutMs;
@@ -69,6 +71,7 @@ export const fromConfig: AdapterFactory = (config, context) => {
     label: labelOption(config, context),
     timeoutMs: timeoutMs as number | undefined,
     ...(allowSpinning === undefined ? {} : { allowSpinning: allowSpinning as boolean }),
+    ...(tokenizerThreads === undefined ? {} : { tokenizerThreads: tokenizerThreads as number }),
     ...numbers,
   });
 };

@@ -8,9 +8,9 @@ import type { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../../src/spec/errors.js';
 
 export interface EncodedText {
-  readonly ids: readonly number[];
+  readonly ids: ArrayLike<number>;
   /** Segment ids, when the graph takes `token_type_ids`. */
-  readonly typeIds?: readonly number[];
+  readonly typeIds?: ArrayLike<number>;
 }
 
 export interface TextEncoderOptions {

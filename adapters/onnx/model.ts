@@ -7,6 +7,7 @@
  * deterministic, so nothing is retried and there is no timeout unless asked for.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { defineRewardModel } from '../../src/model/define.js';
@@ -16,6 +17,7 @@ import { createTextEncoder, type EncodedText } from './encode.js';
 import { readModelFolder } from './folder.js';
 import { labelCount, resolveLabelRule, rewardOf, type LabelOption } from './labels.js';
 import { buildFeeds } from './tensors.js';
+import { TokenizerPool } from './tokenizer-pool.js';
 
 export interface OnnxRewardModelOptions {
   readonly id: string;
@@ -39,6 +41,12 @@ export interface OnnxRewardModelOptions {
    * for tokenizing, for no gain in throughput. @default false
    */
   readonly allowSpinning?: boolean;
+  /**
+   * Threads that tokenize large score calls (64 texts or more) in parallel, each with the same tokenizer (the same
+   * ids). The tokenizer is JavaScript and, with a small RM, most of the work. 0 or 1: the calling thread only.
+   * @default the machine's available parallelism, at most 4
+   */
+  readonly tokenizerThreads?: number;
   /** Texts per inference call. @default 32 */
   readonly maxBatchSize?: number;
   /** Inference calls in flight at once. @default 1 */
@@ -100,6 +108,10 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
       throw new InvalidArgumentError(name, `Expected \`${name}\` of model \`${id}\` to be a positive integer, got \`${value}\``, { modelId: id });
     }
   }
+  const tokenizerThreads = options.tokenizerThreads ?? Math.min(4, availableParallelism());
+  if (!Number.isInteger(tokenizerThreads) || tokenizerThreads < 0) {
+    throw new InvalidArgumentError('tokenizerThreads', `Expected \`tokenizerThreads\` of model \`${id}\` to be a non-negative integer, got \`${String(options.tokenizerThreads)}\``, { modelId: id });
+  }
   if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
     throw new InvalidArgumentError('allowSpinning', `Expected \`allowSpinning\` of model \`${id}\` to be a boolean, got \`${String(options.allowSpinning)}\``, { modelId: id });
   }
@@ -133,8 +145,12 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
     const padToken = typeof folder.tokenizerConfig.pad_token === 'string' ? folder.tokenizerConfig.pad_token : '[PAD]';
     const padId = vocabulary.get(padToken) ?? (typeof folder.config.pad_token_id === 'number' ? folder.config.pad_token_id : 0);
     const unknownToken = typeof folder.tokenizerConfig.unk_token === 'string' ? folder.tokenizerConfig.unk_token : undefined;
-    const encode = createTextEncoder(tokenizer, { maxLength, unknownToken, withTypeIds: session.inputNames.includes('token_type_ids'), id });
+    const encoderOptions = { maxLength, unknownToken, withTypeIds: session.inputNames.includes('token_type_ids'), id };
+    const encode = createTextEncoder(tokenizer, encoderOptions);
     const render = compileTemplate(options.template ?? DEFAULT_TEMPLATE);
+    const pool = tokenizerThreads > 1 && TokenizerPool.available()
+      ? new TokenizerPool({ threads: tokenizerThreads, tokenizer: folder.tokenizer, tokenizerConfig: folder.tokenizerConfig, encoder: encoderOptions }, encode)
+      : undefined;
 
     const inner = defineRewardModel({
       id,
@@ -166,7 +182,9 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
     return {
       id,
       async score(batch, scoreOptions) {
-        const encoded: EncodedRequest[] = batch.map((request) => ({ prompt: request.prompt, completion: request.completion, encoded: encode(render(request)) }));
+        const texts = batch.map(render);
+        const encodings = pool ? await pool.encode(texts) : texts.map(encode);
+        const encoded: EncodedRequest[] = batch.map((request, index) => ({ prompt: request.prompt, completion: request.completion, encoded: encodings[index] }));
         // Length bucketing: consecutive requests in length order share a backend call and pad to similar lengths.
         const order = Array.from(batch.keys()).sort((a, b) => encoded[a].encoded.ids.length - encoded[b].encoded.ids.length || a - b);
         const sorted = await inner.score(order.map((index) => encoded[index]), scoreOptions);
@@ -177,6 +195,7 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
       async close() {
         if (closed) return;
         closed = true;
+        await pool?.close();
         await inner.close?.();
       },
     };
