@@ -76,7 +76,7 @@ describe('report.html in headless Chromium', () => {
     // Kept first, so a failing assertion below still leaves the picture to look at.
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
     expect(await page.title()).toBe('Table 1 testbed: which RM teaches best?');
-    await expect(page.locator('.verdict').innerText()).resolves.toMatch(/^Selected teacher: noisy \(teacher score \d\.\d{3}, ahead of accurate-flat by \d\.\d{3}\)\.$/);
+    await expect(page.locator('.verdict').innerText()).resolves.toMatch(/^Selected teacher: noisy \(teacher score \d\.\d{3}, alignment\), ahead of accurate-flat by \d\.\d{3} \(95% CI of the difference \d\.\d{3} to \d\.\d{3}\)\.$/);
     expect(await page.locator('section[data-section="ranking"] tbody tr').count()).toBe(3);
 
     // Scatter: one point, one CI bar and one label per candidate (the reference is not plotted).
