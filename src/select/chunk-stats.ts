@@ -109,17 +109,33 @@ class ColumnsBuilder {
   preferencePairs = 0;
   constructor(readonly id: string) {}
 
-  data(): ModelColumns {
+  private columns(): FloatSeries[] {
+    return [this.counts, this.means, this.m2s, this.variances, this.accuracies, this.covariances, this.decisive, this.taus];
+  }
+
+  packedLength(): number {
+    return this.columns().reduce((sum, column) => sum + column.length, 0);
+  }
+
+  /** The columns as views of their own buffers, or copied into `out` from `offset` (and views of it). */
+  data(out?: Float64Array, offset = 0): ModelColumns {
+    const [counts, means, m2s, variances, accuracies, covariances, decisive, taus] = this.columns().map((column) => {
+      if (!out) return column.view();
+      const view = out.subarray(offset, offset + column.length);
+      view.set(column.view());
+      offset += column.length;
+      return view;
+    });
     return {
       id: this.id,
-      counts: this.counts.view(),
-      means: this.means.view(),
-      m2s: this.m2s.view(),
-      variances: this.variances.view(),
-      accuracies: this.accuracies.view(),
-      covariances: this.covariances.view(),
-      decisive: this.decisive.view(),
-      taus: this.taus.view(),
+      counts,
+      means,
+      m2s,
+      variances,
+      accuracies,
+      covariances,
+      decisive,
+      taus,
       concordantPairs: this.concordantPairs,
       discordantPairs: this.discordantPairs,
       preferenceCorrect: this.preferenceCorrect,
@@ -211,26 +227,28 @@ export class ChunkStats {
     }
   }
 
-  data(): ChunkStatsData {
+  /** Doubles `data(out)` needs. */
+  packedLength(): number {
+    return this.order.reduce((sum, column) => sum + column.packedLength(), 0);
+  }
+
+  /**
+   * The chunk's data: views of its own buffers, or copied into `out` from `offset` (one buffer that crosses a
+   * thread boundary and comes back to be reused, so measuring a large file leaves no garbage behind).
+   */
+  data(out?: Float64Array, offset = 0): ChunkStatsData {
     return {
-      models: this.order.map((column) => column.data()),
+      models: this.order.map((column) => {
+        const columns = column.data(out, offset);
+        offset += column.packedLength();
+        return columns;
+      }),
       groups: this.groups,
       skippedGroups: this.skippedGroups,
       referenceGroups: this.referenceGroups,
       preferencePairs: this.preferencePairs,
       records: this.records,
     };
-  }
-
-  /** The typed arrays of `data()`, for a transfer list. */
-  static buffers(data: ChunkStatsData): ArrayBuffer[] {
-    const buffers = new Set<ArrayBuffer>();
-    for (const model of data.models) {
-      for (const array of [model.counts, model.means, model.m2s, model.variances, model.accuracies, model.covariances, model.decisive, model.taus]) {
-        buffers.add(array.buffer as ArrayBuffer);
-      }
-    }
-    return [...buffers];
   }
 
   clear(): void {

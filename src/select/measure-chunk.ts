@@ -23,7 +23,12 @@ export interface ChunkMeasurement {
   readonly groupLines: Float64Array;
   /** The first line the exact reader rejects (line within the range, 1-based); nothing after it was measured. */
   readonly failure?: { readonly line: number; readonly text: string };
+  /** The one buffer every array above is a view of (given back to be reused once the chunk is merged). */
+  readonly packed: Float64Array;
 }
+
+/** Gives the Float64Array a measurement is packed into (of at least `length` doubles). */
+export type PackAllocator = (length: number) => Float64Array;
 
 /** One per thread: keeps the scanner's model ids and buffers from chunk to chunk. */
 export class ChunkMeasurer {
@@ -35,7 +40,7 @@ export class ChunkMeasurer {
     this.referenceKey = reference === undefined ? -1 : this.scanner.intern(reference);
   }
 
-  measure(lines: RangeLines): ChunkMeasurement {
+  measure(lines: RangeLines, allocate: PackAllocator = (length) => new Float64Array(length)): ChunkMeasurement {
     const stats = new ChunkStats(this.referenceKey);
     const hashes = new FloatSeries(1024);
     const groupLines = new FloatSeries(1024);
@@ -75,6 +80,12 @@ export class ChunkMeasurer {
         stats.addPreferenceRecord(this.objects.fill(2, record.record.scores, undefined));
       }
     });
-    return { stats: stats.data(), lines: count, hashes: hashes.view(), groupLines: groupLines.view(), failure };
+    const groups = hashes.length;
+    const packed = allocate(2 * groups + stats.packedLength());
+    const packedHashes = packed.subarray(0, groups);
+    packedHashes.set(hashes.view());
+    const packedLines = packed.subarray(groups, 2 * groups);
+    packedLines.set(groupLines.view());
+    return { stats: stats.data(packed, 2 * groups), lines: count, hashes: packedHashes, groupLines: packedLines, failure, packed };
   }
 }

@@ -78,6 +78,12 @@ export async function measureFile(path: string, accumulator: SelectionAccumulato
 
   if (!options.pool) {
     const measurer = new ChunkMeasurer(options.reference);
+    // Each range is merged before the next is read: one packing buffer serves them all.
+    let packing = new Float64Array(0);
+    const allocate = (length: number) => {
+      if (packing.length < length) packing = new Float64Array(Math.ceil(length * 1.25 + 1024));
+      return packing.subarray(0, length);
+    };
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -92,7 +98,7 @@ export async function measureFile(path: string, accumulator: SelectionAccumulato
         } catch (error) {
           throw readFailure(path, error, signal);
         }
-        await finish(measurer.measure(lines));
+        await finish(measurer.measure(lines, allocate));
         // Let an abort (or anything else waiting) in between ranges.
         await new Promise((resolve) => setImmediate(resolve));
         if (signal?.aborted) throw aborted();
@@ -106,11 +112,11 @@ export async function measureFile(path: string, accumulator: SelectionAccumulato
   // A window of ranges in flight (two per thread), finished strictly in file order as they come back.
   const pool = options.pool;
   const window = pool.size * 2;
-  const inFlight: Array<Promise<ChunkMeasurement>> = [];
+  const inFlight: Array<Promise<{ result: ChunkMeasurement; worker: number }>> = [];
   let next = 0;
   const launch = () => {
     const task: RangeTask = { kind: 'range', path, size, range: ranges[next++], reference: options.reference };
-    const work = pool.run<ChunkMeasurement>(task);
+    const work = pool.runOnAny<ChunkMeasurement>(task);
     work.catch(() => undefined); // awaited in order below
     inFlight.push(work);
   };
@@ -123,7 +129,7 @@ export async function measureFile(path: string, accumulator: SelectionAccumulato
   try {
     while (next < ranges.length && inFlight.length < window) launch();
     while (inFlight.length > 0) {
-      let measured: ChunkMeasurement;
+      let measured: { result: ChunkMeasurement; worker: number };
       try {
         measured = await Promise.race([inFlight.shift()!, abortedPromise]);
       } catch (error) {
@@ -131,7 +137,9 @@ export async function measureFile(path: string, accumulator: SelectionAccumulato
         throw readFailure(path, error, signal);
       }
       if (next < ranges.length) launch();
-      await finish(measured);
+      await finish(measured.result);
+      // Merged: its buffer goes back to the worker that packed it, for a later range.
+      pool.send(measured.worker, { kind: 'recycle', buffer: measured.result.packed.buffer }, [measured.result.packed.buffer as ArrayBuffer]);
     }
   } finally {
     if (abortListener) signal?.removeEventListener('abort', abortListener);

@@ -5,8 +5,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { readRangeLines, type ByteRange } from '../io/line-chunks.js';
-import { bootstrapChunkSetMeans } from '../stats/bootstrap.js';
-import { ChunkStats } from './chunk-stats.js';
+import { bootstrapChunkSetMeans, type SharedSeries } from '../stats/bootstrap.js';
 import { ChunkMeasurer } from './measure-chunk.js';
 
 export interface RangeTask {
@@ -26,6 +25,14 @@ export interface BootstrapTask {
   readonly chunks: readonly number[];
   readonly seed: number;
   readonly resamples: number;
+  /** The series in a shared module memory, when there is one (then `blocks` are views of it). */
+  readonly shared?: SharedSeries;
+}
+
+/** A measurement's buffer given back by the calling thread once merged, to pack a later one into (no reply). */
+export interface RecycleMessage {
+  readonly kind: 'recycle';
+  readonly buffer: ArrayBuffer;
 }
 
 export type WorkerTask = RangeTask | BootstrapTask;
@@ -33,6 +40,15 @@ export type WorkerTask = RangeTask | BootstrapTask;
 const measurers = new Map<string | undefined, ChunkMeasurer>();
 /** The last buffer a range was read into, reused for the next range. */
 let scratch: Buffer | undefined;
+/** Buffers given back by the calling thread, for packing measurements. */
+const free: ArrayBuffer[] = [];
+
+function allocate(length: number): Float64Array {
+  const index = free.findIndex((buffer) => buffer.byteLength >= length * 8);
+  if (index >= 0) return new Float64Array(free.splice(index, 1)[0], 0, length);
+  // A little room to spare, so the next chunk (a few groups more or less) fits the same buffer.
+  return new Float64Array(new ArrayBuffer(Math.ceil(length * 1.25 + 1024) * 8), 0, length);
+}
 
 function measureRange(task: RangeTask) {
   let measurer = measurers.get(task.reference);
@@ -44,8 +60,8 @@ function measureRange(task: RangeTask) {
   try {
     const lines = readRangeLines(fd, task.size, task.range, scratch);
     scratch = lines.bytes;
-    const result = measurer.measure(lines);
-    return { result, transfer: [...ChunkStats.buffers(result.stats), result.hashes.buffer as ArrayBuffer, result.groupLines.buffer as ArrayBuffer] };
+    const result = measurer.measure(lines, allocate);
+    return { result, transfer: [result.packed.buffer as ArrayBuffer] };
   } finally {
     closeSync(fd);
   }
@@ -56,7 +72,11 @@ function bootstrap(task: BootstrapTask) {
   return { result, transfer: result.flat().map((array) => array.buffer as ArrayBuffer) };
 }
 
-parentPort?.on('message', (task: WorkerTask) => {
+parentPort?.on('message', (task: WorkerTask | RecycleMessage) => {
+  if (task.kind === 'recycle') {
+    if (free.length < 8) free.push(task.buffer);
+    return;
+  }
   try {
     const { result, transfer } = task.kind === 'range' ? measureRange(task) : bootstrap(task);
     parentPort!.postMessage({ ok: true, result }, transfer);

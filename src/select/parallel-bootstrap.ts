@@ -12,6 +12,7 @@ import {
   intervalFromMeans,
   joinChunkMeans,
 } from '../stats/bootstrap.js';
+import { sharedBootstrapMemory } from '../stats/bootstrap-wasm.js';
 import type { BootstrapTask } from './measure-worker.js';
 import { WorkerPool, workersAvailable } from './worker-pool.js';
 
@@ -34,11 +35,13 @@ export async function parallelBootstrapMeans(series: readonly Float64Array[], op
   if (n === 0 || threads <= 1 || n * options.resamples < (options.minWork ?? 20_000_000) || (!options.pool && !workersAvailable())) {
     return bootstrapMeans(series, options);
   }
-  // Shared memory: the workers read the interleaved blocks without a copy each.
-  const blocks = interleaveSeries(series).map((block) => {
-    const shared = new Float64Array(new SharedArrayBuffer(block.byteLength));
-    shared.set(block);
-    return shared;
+  // Shared memory: every worker reads the one interleaved copy of the series, in a shared WebAssembly memory where
+  // there is one (the kernel runs on it directly, each thread in its own scratch), else in a SharedArrayBuffer.
+  const wasmShared = sharedBootstrapMemory(series, threads);
+  const blocks = wasmShared?.blocks ?? interleaveSeries(series).map((block) => {
+    const copy = new Float64Array(new SharedArrayBuffer(block.byteLength));
+    copy.set(block);
+    return copy;
   });
   const pool = options.pool ?? new WorkerPool(threads);
   try {
@@ -51,6 +54,7 @@ export async function parallelBootstrapMeans(series: readonly Float64Array[], op
       chunks: Array.from({ length: chunkCount }, (_, chunk) => chunk).filter((chunk) => chunk % threads === thread),
       seed: options.seed,
       resamples: options.resamples,
+      ...(wasmShared ? { shared: { memory: wasmShared.memory, layout: wasmShared.layout, scratchAt: wasmShared.scratch[thread] } } : {}),
     }));
     const results = await Promise.all(tasks.map((task) => pool.run<Float64Array[][]>(task)));
     const chunks = new Array<Float64Array[]>(chunkCount);

@@ -44,7 +44,7 @@ export class WorkerPool {
       const pending = slot.current;
       slot.current = undefined;
       if (pending) {
-        if (reply.ok) pending.resolve(reply.result);
+        if (reply.ok) pending.resolve({ result: reply.result, worker: this.slots.indexOf(slot) });
         // The file system's error code survives, so the caller names the failure as it would on its own thread.
         else pending.reject(Object.assign(new Error(reply.error?.message ?? 'worker task failed'), { stack: reply.error?.stack, code: reply.error?.code }));
       }
@@ -73,14 +73,25 @@ export class WorkerPool {
   }
 
   /** Runs one task on the next idle worker. */
-  run<T>(task: unknown, transfer: readonly TransferListItem[] = []): Promise<T> {
+  async run<T>(task: unknown, transfer: readonly TransferListItem[] = []): Promise<T> {
+    return (await this.runOnAny<T>(task, transfer)).result;
+  }
+
+  /** Runs one task on the next idle worker; says which one ran it (for `send`). */
+  runOnAny<T>(task: unknown, transfer: readonly TransferListItem[] = []): Promise<{ result: T; worker: number }> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('the worker pool is closed'));
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<{ result: T; worker: number }>((resolve, reject) => {
       this.queue.push({ task, transfer, resolve: resolve as (value: unknown) => void, reject });
       const idle = this.slots.find((slot) => slot.current === undefined);
       if (idle) this.next(idle);
     });
+  }
+
+  /** A message that asks for no reply (e.g. a buffer given back to the worker that sent it). */
+  send(worker: number, message: unknown, transfer: readonly TransferListItem[] = []): void {
+    if (this.closed || this.failure !== undefined) return;
+    this.slots[worker]?.worker.postMessage(message, transfer);
   }
 
   async close(): Promise<void> {

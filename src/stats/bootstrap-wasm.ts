@@ -150,11 +150,16 @@ function dotFunction(k: number): FunctionBody {
   return { name: `dot${k}`, params: [I32, I32, I32, I32, I32], locals: [[1 + k, I32], [3 + 2 * k, V128]], code };
 }
 
-/** The module's bytes: memory imported as env.memory, six functions exported. */
-export function bootstrapModuleBytes(): Uint8Array {
+/**
+ * The module's bytes: memory imported as env.memory, six functions exported. A `shared` module imports a shared
+ * memory (threads proposal: declared with a maximum), which several threads' instances use at once: one copy of
+ * the series for every thread, each thread with its own scratch region.
+ */
+export function bootstrapModuleBytes(shared = false): Uint8Array {
   const functions = [drawFunction(1), drawFunction(2), drawFunction(4), dotFunction(1), dotFunction(2), dotFunction(4)];
   const types = functions.map((fn) => [0x60, ...vector(fn.params.map((type) => [type])), 0]);
-  const imports = [[...text('env'), ...text('memory'), 0x02, 0x00, 1]];
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, 1];
+  const imports = [[...text('env'), ...text('memory'), 0x02, ...limits]];
   const exports = functions.map((fn, index) => [...text(fn.name), 0x00, ...uleb(index)]);
   const bodies = functions.map((fn) => {
     const body = [...vector(fn.locals.map(([count, type]) => [...uleb(count), type])), ...fn.code, END];
@@ -171,14 +176,14 @@ export function bootstrapModuleBytes(): Uint8Array {
 }
 
 /** The few WebAssembly APIs used here (the project's TypeScript libraries do not declare them). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
 interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -186,36 +191,79 @@ type Draw = (counts: number, stride: number, n: number, scale: number, states: n
 type Dot = (counts: number, stride: number, block: number, n: number, out: number) => void;
 
 const PAGE = 65536;
+const MAX_PAGES = 65536;
 const align = (value: number, to: number) => Math.ceil(value / to) * to;
+
+/** Where a bootstrap's series sit in a module memory: `blockCount` blocks of n rows of four doubles from `blocksAt`. */
+export interface BootstrapLayout {
+  readonly n: number;
+  readonly blockCount: number;
+  readonly blocksAt: number;
+}
+
+/** Bytes of one thread's scratch: four generator states, four Uint16 count arrays, the sums of every block. */
+function scratchBytes(n: number, blockCount: number): number {
+  return align(64 + 4 * align(2 * n, 16) + blockCount * 128, 64);
+}
+
+/** A shared memory holding the series once (interleaved four at a time, zero-padded) and a scratch per thread. */
+export interface SharedBootstrapMemory {
+  readonly memory: WasmMemory;
+  readonly layout: BootstrapLayout;
+  /** Scratch offset of each thread. */
+  readonly scratch: readonly number[];
+  /** The blocks as Float64Array views of the memory (what the JavaScript kernel reads). */
+  readonly blocks: Float64Array[];
+}
+
+/** `interleaveSeries` written straight into a shared module memory; undefined without shared WebAssembly memory. */
+export function sharedBootstrapMemory(series: ReadonlyArray<ArrayLike<number>>, threads: number): SharedBootstrapMemory | undefined {
+  if (!wasm || !sharedModule()) return undefined;
+  const n = series[0]?.length ?? 0;
+  const blockCount = Math.ceil(series.length / 4);
+  const scratch = Array.from({ length: threads }, (_, thread) => thread * scratchBytes(n, blockCount));
+  const blocksAt = threads * scratchBytes(n, blockCount);
+  const needed = blocksAt + blockCount * n * 32;
+  const pages = Math.max(1, Math.ceil(needed / PAGE));
+  if (pages > MAX_PAGES) return undefined;
+  let memory: WasmMemory;
+  try {
+    memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return undefined;
+  }
+  const blocks = Array.from({ length: blockCount }, (_, k) => new Float64Array(memory.buffer, blocksAt + k * n * 32, 4 * n));
+  series.forEach((values, s) => {
+    const block = blocks[s >> 2];
+    const lane = s & 3;
+    for (let i = 0; i < n; i++) block[i * 4 + lane] = values[i];
+  });
+  return { memory, layout: { n, blockCount, blocksAt }, scratch, blocks };
+}
 
 /** Runs the bootstrap chunks of bootstrap.ts on the WebAssembly kernel; see `chunkMeans`. */
 export class WasmBootstrap {
-  private readonly memory: WasmMemory;
   private readonly draw: Record<1 | 2 | 4, Draw>;
   private readonly dot: Record<1 | 2 | 4, Dot>;
   private loaded: readonly Float64Array[] | undefined;
-  private layout = { stride: 0, blocks: 0, out: 0, n: 0 };
+  private layout: BootstrapLayout = { n: 0, blockCount: 0, blocksAt: 0 };
 
-  constructor(api: WasmApi, module: object) {
-    this.memory = new api.Memory({ initial: 1 });
-    const exports = new api.Instance(module, { env: { memory: this.memory } }).exports;
+  constructor(api: WasmApi, module: object, private readonly memory: WasmMemory) {
+    const exports = new api.Instance(module, { env: { memory } }).exports;
     this.draw = { 1: exports.draw1 as Draw, 2: exports.draw2 as Draw, 4: exports.draw4 as Draw };
     this.dot = { 1: exports.dot1 as Dot, 2: exports.dot2 as Dot, 4: exports.dot4 as Dot };
   }
 
-  /** Copies the interleaved blocks into the module's memory (once per set of blocks). */
+  /** Copies the interleaved blocks into the module's own memory, after one scratch region (once per set of blocks). */
   private load(blocks: readonly Float64Array[], n: number): void {
     if (this.loaded === blocks && this.layout.n === n) return;
-    const stride = align(2 * n, 16);
-    const countsBytes = 4 * stride;
-    const blocksAt = align(64 + countsBytes, 16);
-    const outAt = blocksAt + blocks.length * n * 32;
-    const needed = outAt + blocks.length * 128;
+    const blocksAt = scratchBytes(n, blocks.length);
+    const needed = blocksAt + blocks.length * n * 32;
     if (this.memory.buffer.byteLength < needed) this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE));
     const doubles = new Float64Array(this.memory.buffer);
     blocks.forEach((block, k) => doubles.set(block, (blocksAt + k * n * 32) / 8));
     this.loaded = blocks;
-    this.layout = { stride, blocks: blocksAt, out: outAt, n };
+    this.layout = { n, blockCount: blocks.length, blocksAt };
   }
 
   /**
@@ -224,13 +272,21 @@ export class WasmBootstrap {
    */
   chunkMeans(blocks: readonly Float64Array[], seriesCount: number, n: number, states: readonly number[], counts: readonly number[]): Float64Array[][] {
     this.load(blocks, n);
-    const { stride, blocks: blocksAt, out } = this.layout;
+    return this.chunkMeansAt(this.layout, 0, seriesCount, states, counts);
+  }
+
+  /** `chunkMeans` on series already in this module's memory (a shared one), with the scratch at `scratchAt`. */
+  chunkMeansAt(layout: BootstrapLayout, scratchAt: number, seriesCount: number, states: readonly number[], counts: readonly number[]): Float64Array[][] {
+    const { n, blockCount, blocksAt } = layout;
+    const stride = align(2 * n, 16);
+    const countsAt = scratchAt + 64;
+    const out = countsAt + 4 * stride;
     const chains = states.length;
     const result = counts.map((count) => Array.from({ length: seriesCount }, () => new Float64Array(count)));
     const memory = this.memory.buffer;
-    const stateView = new Int32Array(memory, 0, 4);
-    const countView = new Uint16Array(memory, 64, (4 * stride) / 2);
-    const sums = new Float64Array(memory, out, blocks.length * 16);
+    const stateView = new Int32Array(memory, scratchAt, 4);
+    const countView = new Uint16Array(memory, countsAt, (4 * stride) / 2);
+    const sums = new Float64Array(memory, out, blockCount * 16);
     for (let c = 0; c < chains; c++) stateView[c] = states[c];
     const rounds = Math.max(0, ...counts);
     for (let b = 0; b < rounds; b++) {
@@ -240,9 +296,9 @@ export class WasmBootstrap {
       // Chains [0, active) in groups of 4, 2 and 1 (each group's streams and sums are independent of the others').
       for (let first = 0; first < active; ) {
         const size = active - first >= 4 ? 4 : active - first >= 2 ? 2 : 1;
-        const counts0 = 64 + first * stride;
-        this.draw[size as 1 | 2 | 4](counts0, stride, n, n / 4294967296, 4 * first);
-        for (let k = 0; k < blocks.length; k++) this.dot[size as 1 | 2 | 4](counts0, stride, blocksAt + k * n * 32, n, out + k * 128 + first * 32);
+        const counts0 = countsAt + first * stride;
+        this.draw[size as 1 | 2 | 4](counts0, stride, n, n / 4294967296, scratchAt + 4 * first);
+        for (let k = 0; k < blockCount; k++) this.dot[size as 1 | 2 | 4](counts0, stride, blocksAt + k * n * 32, n, out + k * 128 + first * 32);
         first += size;
       }
       for (let c = 0; c < active; c++) {
@@ -254,15 +310,30 @@ export class WasmBootstrap {
 }
 
 let compiled: object | null | undefined;
+let compiledShared: object | null | undefined;
 
-/** The WebAssembly kernel, or undefined where WebAssembly SIMD is not available. */
-export function createWasmBootstrap(): WasmBootstrap | undefined {
-  if (compiled === undefined) {
-    try {
-      compiled = wasm ? new wasm.Module(bootstrapModuleBytes()) : null;
-    } catch {
-      compiled = null;
-    }
+function compile(shared: boolean): object | null {
+  try {
+    return wasm ? new wasm.Module(bootstrapModuleBytes(shared)) : null;
+  } catch {
+    return null;
   }
-  return compiled && wasm ? new WasmBootstrap(wasm, compiled) : undefined;
+}
+
+function sharedModule(): object | null {
+  if (compiledShared === undefined) compiledShared = compile(true);
+  return compiledShared;
+}
+
+/**
+ * The WebAssembly kernel, or undefined where WebAssembly SIMD is not available: on its own memory, or on a shared
+ * memory made by `sharedBootstrapMemory` (on any thread it was posted to).
+ */
+export function createWasmBootstrap(memory?: WasmMemory): WasmBootstrap | undefined {
+  if (memory) {
+    const module = sharedModule();
+    return module && wasm ? new WasmBootstrap(wasm, module, memory) : undefined;
+  }
+  if (compiled === undefined) compiled = compile(false);
+  return compiled && wasm ? new WasmBootstrap(wasm, compiled, new wasm.Memory({ initial: 1 })) : undefined;
 }

@@ -6,7 +6,7 @@
  * index). The result is the same whether the chunks run one after another (`bootstrapMeanIntervals`, pure) or
  * spread over worker threads (`src/select/parallel-bootstrap.ts`, at the edge).
  */
-import { createWasmBootstrap, type WasmBootstrap } from './bootstrap-wasm.js';
+import { type BootstrapLayout, createWasmBootstrap, type WasmBootstrap, type WasmMemory } from './bootstrap-wasm.js';
 import { quantileSorted } from './quantile.js';
 import { createRandom } from './random.js';
 
@@ -188,6 +188,20 @@ function sharedWasmKernel(): WasmBootstrap | undefined {
   return wasmKernel ?? undefined;
 }
 
+/** The series already in a shared module memory (src/stats/bootstrap-wasm.ts), and this thread's scratch there. */
+export interface SharedSeries {
+  readonly memory: WasmMemory;
+  readonly layout: BootstrapLayout;
+  readonly scratchAt: number;
+}
+
+const kernelsByMemory = new WeakMap<object, WasmBootstrap | null>();
+
+function kernelOn(memory: WasmMemory): WasmBootstrap | undefined {
+  if (!kernelsByMemory.has(memory)) kernelsByMemory.set(memory, createWasmBootstrap(memory) ?? null);
+  return kernelsByMemory.get(memory) ?? undefined;
+}
+
 /**
  * The resampled means of several chunks (in the order given): out[k][s][b] for chunks[k]. Runs them four at a
  * time on the WebAssembly kernel where there is one (src/stats/bootstrap-wasm.ts), two at a time in JavaScript
@@ -198,23 +212,23 @@ export function bootstrapChunkSetMeans(
   seriesCount: number,
   n: number,
   chunks: readonly number[],
-  options: { readonly seed: number; readonly resamples: number; readonly kernel?: BootstrapKernel },
+  options: { readonly seed: number; readonly resamples: number; readonly kernel?: BootstrapKernel; readonly shared?: SharedSeries },
 ): Float64Array[][] {
   const out = new Array<Float64Array[]>(chunks.length);
-  const wasm = options.kernel === 'js' ? undefined : sharedWasmKernel();
+  const shared = options.shared;
+  const onShared = shared && options.kernel !== 'js' ? kernelOn(shared.memory) : undefined;
+  const wasm = options.kernel === 'js' ? undefined : onShared ?? sharedWasmKernel();
   if (options.kernel === 'wasm' && !wasm) throw new Error('bootstrap: WebAssembly SIMD is not available here');
   if (wasm && n > 0) {
     // Longest first: a group's chunks must come in decreasing length (only a run's last chunk is short).
     const order = chunks.map((_, k) => k).sort((a, b) => resamplesInChunk(chunks[b], options.resamples) - resamplesInChunk(chunks[a], options.resamples) || a - b);
     for (let first = 0; first < order.length; first += 4) {
       const group = order.slice(first, first + 4);
-      const means = wasm.chunkMeans(
-        blocks,
-        seriesCount,
-        n,
-        group.map((k) => chunkState(options.seed, chunks[k])),
-        group.map((k) => resamplesInChunk(chunks[k], options.resamples)),
-      );
+      const states = group.map((k) => chunkState(options.seed, chunks[k]));
+      const counts = group.map((k) => resamplesInChunk(chunks[k], options.resamples));
+      const means = onShared && shared
+        ? onShared.chunkMeansAt(shared.layout, shared.scratchAt, seriesCount, states, counts)
+        : wasm.chunkMeans(blocks, seriesCount, n, states, counts);
       group.forEach((k, index) => {
         out[k] = means[index];
       });
