@@ -15,7 +15,7 @@ let starts = 0;
 
 beforeAll(async () => {
   const [adapter, pool] = await Promise.all([import('../../../dist/adapters/onnx/index.js'), import('../../../dist/adapters/onnx/tokenizer-pool.js')]);
-  built = { ...(adapter as object), TokenizerPool: pool.TokenizerPool } as Built;
+  built = { ...(adapter as object), TokenizerPool: pool.TokenizerPool } as unknown as Built;
   // Count thread starts (the pool starts its threads on its first large call).
   const prototype = built.TokenizerPool.prototype as unknown as { start: () => unknown };
   const start = prototype.start;
