@@ -6,8 +6,8 @@
  *   target <= 1.5x;
  * - the same statistics in numpy (bench/report_numpy.py, orjson for parsing when installed): target faster
  *   (ratio < 1); skipped, and said so, when python3 with numpy is not there.
- * Then: linear scaling from 10k to 300k groups (time per group in each step within 25% of the others), the
- * one-thread ratio for the record, and peak memory growth per group against the bare loop's.
+ * Then: linear scaling from 10k to 300k groups (a straight line through the times: every size within 10% of it),
+ * the one-thread ratio for the record, and peak memory growth per group against the bare loop's.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -16,6 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repositoryRoot } from '../scripts/train-reward-model/paths.js';
+import { idleThreads } from '../src/select/measure.js';
 import { createRandom, normal } from '../src/stats/random.js';
 import type { BenchResult } from './types.js';
 
@@ -119,6 +120,7 @@ export async function benchReport(): Promise<BenchResult[]> {
     const cliVsBare = times.cli.map((t, round) => t / times.bare[round]);
     const cliVsNumpy = numpy ? times.cli.map((t, round) => t / times.numpy[round]) : [];
     const singleThread = median([0, 1, 2].map(() => report(big, ['--threads', '1']) / bare(big)));
+    const twoThreads = median([0, 1, 2].map(() => report(big, ['--threads', String(Math.max(2, availableParallelism()))]) / bare(big)));
 
     // Same statistics: numpy's numbers against report.json's (deterministic ones to 1e-9).
     let numpyAgreement = 'not checked';
@@ -136,29 +138,31 @@ export async function benchReport(): Promise<BenchResult[]> {
       numpyAgreement = `largest difference ${largest.toExponential(1)} (variance mean and median, alignment, accuracy)`;
     }
 
-    // 2. Scaling: the CLI at 10k .. 300k groups (bare loop alternated for the record), time per added group.
-    const scaling = sizes.map((groups) => {
-      const path = files.get(groups)!;
-      const cliTimes: number[] = [];
-      const bareTimes: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        if (round % 2 === 0) {
-          bareTimes.push(bare(path));
-          cliTimes.push(report(path));
-        } else {
-          cliTimes.push(report(path));
-          bareTimes.push(bare(path));
-        }
+    // 2. Scaling: the CLI at 10k .. 300k groups, the sizes rotated round by round (load drift hits all alike), the
+    // bare loop alongside for the record; a least-squares line time = fixed + per-group x groups through the medians.
+    const cliRuns = new Map(sizes.map((groups) => [groups, [] as number[]]));
+    const bareRuns = new Map(sizes.map((groups) => [groups, [] as number[]]));
+    for (let round = 0; round < 5; round++) {
+      for (let k = 0; k < sizes.length; k++) {
+        const groups = sizes[(round + k) % sizes.length];
+        cliRuns.get(groups)!.push(report(files.get(groups)!));
+        bareRuns.get(groups)!.push(bare(files.get(groups)!));
       }
-      return { groups, cli: median(cliTimes), bare: median(bareTimes) };
-    });
+    }
+    const scaling = sizes.map((groups) => ({ groups, cli: median(cliRuns.get(groups)!), bare: median(bareRuns.get(groups)!) }));
+    const meanX = scaling.reduce((sum, point) => sum + point.groups, 0) / scaling.length;
+    const meanY = scaling.reduce((sum, point) => sum + point.cli, 0) / scaling.length;
+    const slope = scaling.reduce((sum, point) => sum + (point.groups - meanX) * (point.cli - meanY), 0) / scaling.reduce((sum, point) => sum + (point.groups - meanX) ** 2, 0);
+    const intercept = meanY - slope * meanX;
+    const residuals = scaling.map((point) => Math.abs(point.cli - (intercept + slope * point.groups)) / point.cli);
+    const totalSquares = scaling.reduce((sum, point) => sum + (point.cli - meanY) ** 2, 0);
+    const rSquared = 1 - scaling.reduce((sum, point) => sum + (point.cli - (intercept + slope * point.groups)) ** 2, 0) / totalSquares;
+    const worstResidual = Math.max(...residuals);
     const steps = scaling.slice(1).map((point, k) => ({
       from: scaling[k].groups,
       to: point.groups,
       microsecondsPerGroup: ((point.cli - scaling[k].cli) / (point.groups - scaling[k].groups)) * 1e6,
     }));
-    const perGroup = steps.map((step) => step.microsecondsPerGroup);
-    const spread = Math.max(...perGroup.map((value) => Math.abs(value / median(perGroup) - 1)));
 
     // 3. Memory: peak RSS growth per group from 20k to 100k groups, the report command against the bare loop.
     const growth = (mode: 'pipeline' | 'baseline') => (peakRss(mode, big, out) - peakRss(mode, files.get(20_000)!, out)) / 80_000;
@@ -181,7 +185,9 @@ export async function benchReport(): Promise<BenchResult[]> {
         details: {
           minRatio: Number(Math.min(...cliVsBare).toFixed(3)),
           oneThreadRatio: Number(singleThread.toFixed(3)),
-          threads: availableParallelism(),
+          allCoresRatio: Number(twoThreads.toFixed(3)),
+          idleThreadsAtEnd: idleThreads(),
+          cores: availableParallelism(),
           groupsPerSecond: Math.round(100_000 / median(times.cli)),
           load,
         },
@@ -209,13 +215,13 @@ export async function benchReport(): Promise<BenchResult[]> {
     );
     results.push(
       {
-        name: 'report CLI scaling, 10k -> 300k groups (time per added group in each step)',
-        baseline: `median ${median(perGroup).toFixed(2)} us/group`,
-        subject: steps.map((step) => `${step.from / 1000}k->${step.to / 1000}k ${step.microsecondsPerGroup.toFixed(2)} us/group`).join(', '),
-        ratio: 1 + spread,
-        ratioMeaning: 'largest step / median step (1 = exactly linear), target <= 1.25',
-        pass: spread <= 0.25,
-        details: Object.fromEntries(scaling.map((point) => [`${point.groups / 1000}k`, `${point.cli.toFixed(2)} s (bare loop ${point.bare.toFixed(2)} s, ratio ${(point.cli / point.bare).toFixed(2)})`])),
+        name: 'report CLI scaling, 10k -> 300k groups (least-squares line through the medians of 5 rotated rounds)',
+        baseline: `line: ${intercept.toFixed(2)} s + ${(slope * 1e6).toFixed(2)} us/group`,
+        subject: `R^2 ${rSquared.toFixed(4)}; steps ${steps.map((step) => `${step.from / 1000}k->${step.to / 1000}k ${step.microsecondsPerGroup.toFixed(1)} us/group`).join(', ')}`,
+        ratio: worstResidual,
+        ratioMeaning: 'largest |time - line| / time over the four sizes, target <= 0.1 (and R^2 >= 0.99)',
+        pass: worstResidual <= 0.1 && rSquared >= 0.99,
+        details: Object.fromEntries(scaling.map((point) => [`${point.groups / 1000}k`, `${point.cli.toFixed(2)} s, ${Math.round(point.groups / point.cli)} groups/s (bare loop ${point.bare.toFixed(2)} s, ratio ${(point.cli / point.bare).toFixed(2)})`])),
       },
       {
         name: 'report peak memory growth per group beyond the bare loop (20k -> 100k groups)',

@@ -4,7 +4,7 @@
  * report is the same whatever the number of threads (src/select/measure-file.ts, src/select/parallel-bootstrap.ts).
  */
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { intervalFromMeans } from '../stats/bootstrap.js';
 import { SelectionAccumulator } from './accumulator.js';
 import { measureFile } from './measure-file.js';
@@ -16,14 +16,29 @@ export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
   /** Extra RewardBench-style preference files (prompt, chosen, rejected, scores) for off-policy accuracy. */
   readonly preferenceFiles?: readonly string[];
   readonly signal?: AbortSignal;
-  /** Threads for reading large files and for the bootstrap (the result does not depend on it). @default available parallelism */
+  /** Threads for reading large files and for the bootstrap (the result does not depend on it). @default `idleThreads()` */
   readonly threads?: number;
   /** Called as the files are read (after each block of a few thousand records) and at the end, with the count so far. */
   readonly onProgress?: (records: number) => void;
 }
 
-/** Below this many bytes of input, starting worker threads costs more than it saves. */
-const PARALLEL_MIN_BYTES = 8 << 20;
+/**
+ * Below this many bytes of input (about 5,000 groups of 8 completions and 5 RMs) the calling thread reads the file
+ * alone: measured, the report of 5k and 10k groups takes the same time either way (starting the threads costs what
+ * they save), and above it the threads pay.
+ */
+const PARALLEL_MIN_BYTES = 4 << 20;
+
+/**
+ * One thread per idle core: the cores minus the 1-minute load average, rounded up, at least 1. Measured on a
+ * shared two-core machine, a second thread that has no idle core to run on costs more than it brings (the file
+ * pass took 1.5 s on one thread and 1.9 to 2.3 s on two at a load of 4.5; docs/benchmarks.md), while on idle
+ * cores the threads pay. (Where the platform has no load average, as on Windows, every core counts as idle.)
+ */
+export function idleThreads(): number {
+  const cores = availableParallelism();
+  return Math.max(1, Math.min(cores, Math.ceil(cores - loadavg()[0])));
+}
 
 export async function measureRollouts(path: string, options: MeasureOptions = {}): Promise<SelectionReport> {
   return (await measureRolloutsDetailed(path, options)).report;
@@ -38,7 +53,7 @@ async function totalBytes(files: readonly string[]): Promise<number> {
 /** Like measureRollouts, plus every group's normalized variance per RM (for the HTML report's distributions). */
 export async function measureRolloutsDetailed(path: string, options: MeasureOptions = {}): Promise<SelectionDetails> {
   const files = [path, ...(options.preferenceFiles ?? [])];
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? idleThreads();
   const parallel = threads > 1 && workersAvailable() && (await totalBytes(files)) >= PARALLEL_MIN_BYTES;
   const pool = parallel ? new WorkerPool(threads) : undefined;
   try {
