@@ -16,7 +16,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repositoryRoot } from '../scripts/train-reward-model/paths.js';
-import { idleThreads } from '../src/select/measure.js';
+import { defaultReportThreads } from '../src/select/measure.js';
 import { createRandom, normal } from '../src/stats/random.js';
 import type { BenchResult } from './types.js';
 
@@ -186,7 +186,7 @@ export async function benchReport(): Promise<BenchResult[]> {
           minRatio: Number(Math.min(...cliVsBare).toFixed(3)),
           oneThreadRatio: Number(singleThread.toFixed(3)),
           allCoresRatio: Number(twoThreads.toFixed(3)),
-          idleThreadsAtEnd: idleThreads(),
+          defaultReportThreadsAtEnd: defaultReportThreads(),
           cores: availableParallelism(),
           groupsPerSecond: Math.round(100_000 / median(times.cli)),
           load,

@@ -16,7 +16,7 @@ export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
   /** Extra RewardBench-style preference files (prompt, chosen, rejected, scores) for off-policy accuracy. */
   readonly preferenceFiles?: readonly string[];
   readonly signal?: AbortSignal;
-  /** Threads for reading large files and for the bootstrap (the result does not depend on it). @default `idleThreads()` */
+  /** Threads for reading large files and for the bootstrap (the result does not depend on it). @default `defaultReportThreads()` */
   readonly threads?: number;
   /** Called as the files are read (after each block of a few thousand records) and at the end, with the count so far. */
   readonly onProgress?: (records: number) => void;
@@ -30,14 +30,15 @@ export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
 const PARALLEL_MIN_BYTES = 4 << 20;
 
 /**
- * One thread per idle core: the cores minus the 1-minute load average, rounded up, at least 1. Measured on a
- * shared two-core machine, a second thread that has no idle core to run on costs more than it brings (the file
- * pass took 1.5 s on one thread and 1.9 to 2.3 s on two at a load of 4.5; docs/benchmarks.md), while on idle
- * cores the threads pay. (Where the platform has no load average, as on Windows, every core counts as idle.)
+ * Every core, unless the machine is oversubscribed (a 1-minute load average of twice the cores or more): then one
+ * thread. Measured on a shared two-core machine (docs/benchmarks.md): at a load of about 3 two threads were
+ * faster than one, at 4.5 and above slower (the file pass took 1.5 s on one thread, 1.9 to 2.3 s on two), since a
+ * second thread that finds no core to run on only adds its start-up and its share of the merging. Where the
+ * platform has no load average (Windows), every core is used.
  */
-export function idleThreads(): number {
+export function defaultReportThreads(): number {
   const cores = availableParallelism();
-  return Math.max(1, Math.min(cores, Math.ceil(cores - loadavg()[0])));
+  return loadavg()[0] >= 2 * cores ? 1 : cores;
 }
 
 export async function measureRollouts(path: string, options: MeasureOptions = {}): Promise<SelectionReport> {
@@ -53,7 +54,7 @@ async function totalBytes(files: readonly string[]): Promise<number> {
 /** Like measureRollouts, plus every group's normalized variance per RM (for the HTML report's distributions). */
 export async function measureRolloutsDetailed(path: string, options: MeasureOptions = {}): Promise<SelectionDetails> {
   const files = [path, ...(options.preferenceFiles ?? [])];
-  const threads = options.threads ?? idleThreads();
+  const threads = options.threads ?? defaultReportThreads();
   const parallel = threads > 1 && workersAvailable() && (await totalBytes(files)) >= PARALLEL_MIN_BYTES;
   const pool = parallel ? new WorkerPool(threads) : undefined;
   try {

@@ -105,7 +105,7 @@ export function register(program: Command): void {
     .option('--accuracy-weight <w>', 'paper teacher score: weight of the accuracy (default 0.5)')
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% interval (default 1000)')
     .option('--seed <n>', 'bootstrap seed (default 0)')
-    .option('--threads <n>', 'threads for reading the file and the bootstrap (default: one per idle core; the report does not depend on it)')
+    .option('--threads <n>', 'threads for reading the file and the bootstrap (default: every core, one on an oversubscribed machine; the report does not depend on it)')
     .option('--quiet', 'print nothing but errors')
     .action(async (options: ReportCommandOptions) => {
       await runReport(options);
