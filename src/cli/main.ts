@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { RewardRouterError } from '../spec/errors.js';
 import { packageVersion } from '../version.js';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import { checkRequiredOptionsLast, reportUsageError } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -22,7 +22,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     // Commander's own error lines are replaced by the one usage format (usage.ts); help still prints as usual.
     .configureOutput({ outputError: () => undefined })
     .showSuggestionAfterError(true);
-  for (const register of commands) register(program);
+  // Only the command being run is loaded (its first argument), so `report` does not load the server's code; an
+  // unknown or missing command loads them all (help, suggestions).
+  for (const register of await loadCommands(argv[2])) register(program);
   checkRequiredOptionsLast(program);
   const writeError = (text: string) => process.stderr.write(text);
   try {

@@ -17,10 +17,11 @@ export class GroupSizeTally {
   private total = 0;
   private completions = 0;
 
-  add(completions: number): void {
-    this.bySize.set(completions, (this.bySize.get(completions) ?? 0) + 1);
-    this.total++;
-    this.completions += completions;
+  /** Counts `groups` groups (default one) of `completions` completions. */
+  add(completions: number, groups = 1): void {
+    this.bySize.set(completions, (this.bySize.get(completions) ?? 0) + groups);
+    this.total += groups;
+    this.completions += completions * groups;
   }
 
   summary(): GroupSizeSummary {

@@ -18,6 +18,20 @@ export function hash53(text: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0) || 1;
 }
 
+/** `hash53` of an ASCII string given as its bytes [start, end) (the same number, without making the string). */
+export function hash53Bytes(bytes: Uint8Array, start: number, end: number, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0) || 1;
+}
+
 export class HashedIdSet {
   private table = new Float64Array(1024);
   private count = 0;
@@ -28,8 +42,13 @@ export class HashedIdSet {
 
   /** Adds the id; returns false when an id with the same hash was already there (a suspected duplicate). */
   add(id: string): boolean {
+    return this.addHash(hash53(id));
+  }
+
+  /** `add` of an id given as its `hash53` (from `hash53` or `hash53Bytes`). */
+  addHash(hash: number): boolean {
     if ((this.count + 1) * 2 > this.table.length) this.grow();
-    return this.insert(hash53(id));
+    return this.insert(hash);
   }
 
   private insert(hash: number): boolean {

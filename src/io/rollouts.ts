@@ -139,8 +139,10 @@ function findProblem(value: unknown, root: string, maxDepth: number, findMark: b
   return undefined;
 }
 
-const GROUP_FIELDS = new Set(['prompt_id', 'prompt', 'completions', 'scores', 'preference']);
-const PREFERENCE_FIELDS = new Set(['prompt', 'chosen', 'rejected', 'scores']);
+/** The fields this reader gives a meaning to (the fast scanner of src/io/rollout-scan.ts leaves lines with any it
+ * does not check itself to this reader). */
+export const GROUP_FIELDS: ReadonlySet<string> = new Set(['prompt_id', 'prompt', 'completions', 'scores', 'preference']);
+export const PREFERENCE_FIELDS: ReadonlySet<string> = new Set(['prompt', 'chosen', 'rejected', 'scores']);
 
 /**
  * The known fields are checked to be flat by the validator; unknown fields are passed through as they are, so they
@@ -346,18 +348,35 @@ async function findEarlierLine(path: string, promptId: string, before: number, p
   return undefined;
 }
 
+/** A file system or abort error met while reading `path`, as the typed error that names the file. */
+export function readFailure(path: string, error: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return new AbortedError(`Reading ${path} was aborted`, { cause: error });
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    return new InvalidInputError(`${path}: cannot read the rollouts file (${reason}); expected a JSONL or Parquet file`, { file: path, cause: error });
+  }
+  return error;
+}
+
 /** `readLines`, with the file system's and the signal's errors turned into typed errors that name the file. */
 async function* linesOf(path: string, signal: AbortSignal | undefined): AsyncGenerator<{ number: number; text: string }> {
   try {
     yield* readLines(path, { signal });
   } catch (error) {
-    if (signal?.aborted) throw new AbortedError(`Reading ${path} was aborted`, { cause: error });
-    const code = (error as NodeJS.ErrnoException)?.code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-      throw new InvalidInputError(`${path}: cannot read the rollouts file (${reason}); expected a JSONL or Parquet file`, { file: path, cause: error });
-    }
-    throw error;
+    throw readFailure(path, error, signal);
+  }
+}
+
+/**
+ * Throws the duplicate-prompt_id error for the group `promptId` on line `where.line` if an earlier line of the file
+ * has the same prompt_id (a hash hit in a HashedIdSet is only a suspicion: this re-reads the file to confirm it).
+ */
+export async function confirmDuplicate(promptId: string, where: Where): Promise<void> {
+  const parquet = where.unit === 'row';
+  const first = await findEarlierLine(where.file, promptId, where.line, parquet);
+  if (first !== undefined) {
+    fail(where, 'prompt_id', `duplicate prompt_id ${JSON.stringify(promptId)} (first seen on ${parquet ? 'row' : 'line'} ${first}); expected each prompt_id once`);
   }
 }
 
@@ -396,12 +415,7 @@ export async function* readRollouts(path: string, options: ReadRolloutsOptions =
   const seen = options.checkDuplicates === false ? undefined : new HashedIdSet();
   for await (const { where, value, marked } of valuesOf(path, options.signal)) {
     const record = validateParsed(value, marked, where);
-    if (seen && record.kind === 'group' && !seen.add(record.group.prompt_id)) {
-      const first = await findEarlierLine(path, record.group.prompt_id, where.line, where.unit === 'row');
-      if (first !== undefined) {
-        fail(where, 'prompt_id', `duplicate prompt_id ${JSON.stringify(record.group.prompt_id)} (first seen on ${where.unit === 'row' ? 'row' : 'line'} ${first}); expected each prompt_id once`);
-      }
-    }
+    if (seen && record.kind === 'group' && !seen.add(record.group.prompt_id)) await confirmDuplicate(record.group.prompt_id, where);
     yield record;
   }
 }

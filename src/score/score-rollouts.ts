@@ -2,10 +2,15 @@
  * `scoreRollouts`: the work behind `reward-router score`. Streams a rollouts file, fills `scores` for every model
  * (see fill.ts) and appends each record to the output as one JSON line, in input order.
  *
- * Resumable: lines are appended with one write call each and flushed to disk (fsync) after every chunk, so a crash
- * leaves a prefix of the finished file plus at most one partial line. A rerun drops the partial line, checks the
- * written lines against the input, skips those records without scoring them, and continues; the final file is the
- * same as an uninterrupted run's. Memory holds at most `concurrency * batchGroups` records.
+ * Resumable: each chunk's lines are appended, in input order, with one write call and flushed to disk (fsync)
+ * before the next chunk's, so a crash leaves a prefix of the finished file plus at most one partial line. A rerun
+ * drops the partial line, checks the written lines against the input, skips those records without scoring them,
+ * and continues; the final file is the same as an uninterrupted run's.
+ *
+ * Throughput: every model scores a whole chunk of groups in one `score` call (the adapters batch and bucket across
+ * the chunk's groups, not group by group), `concurrency` chunks are scored at once, and writing and flushing run
+ * in the background while later chunks are scored. Memory holds at most `(concurrency + 2) * batchGroups`
+ * records.
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -26,7 +31,7 @@ export interface ScoreRolloutsOptions {
   readonly out: string;
   /** The models to score with (each record gets one `scores` entry per model id). */
   readonly models: readonly RewardModel[];
-  /** Records per scoring call (each model sees all their completions in one `score` call). @default 16 */
+  /** Records per scoring call (each model sees all their completions in one `score` call). @default 256 */
   readonly batchGroups?: number;
   /** Chunks of `batchGroups` records scored at once. @default 4 */
   readonly concurrency?: number;
@@ -65,18 +70,33 @@ export async function countRecords(path: string, groupBy?: string): Promise<numb
   return count;
 }
 
+/** Appends a chunk's lines in one write call (a crash can only cut its last line short) and flushes them to disk. */
 async function appendLines(handle: FileHandle, lines: readonly string[]): Promise<void> {
-  for (const line of lines) {
-    // One write call per whole line, so a crash can only cut the last line, never interleave two.
-    const data = Buffer.from(`${line}\n`, 'utf8');
-    let written = 0;
-    while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
-  }
+  const data = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  let written = 0;
+  while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
   await handle.datasync();
 }
 
+/** Background writes, strictly in order; `enqueue` waits only when `depth` writes are already queued. */
+function createWriteQueue(depth: number) {
+  let tail: Promise<void> = Promise.resolve();
+  let queued = 0;
+  return {
+    async enqueue(write: () => Promise<void>): Promise<void> {
+      queued++;
+      tail = tail.then(write).finally(() => {
+        queued--;
+      });
+      tail.catch(() => undefined); // surfaced by `drain` or the next `enqueue`
+      if (queued > depth) await tail;
+    },
+    drain: (): Promise<void> => tail,
+  };
+}
+
 export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<ScoreRolloutsResult> {
-  const batchGroups = positiveInteger('batchGroups', options.batchGroups, 16);
+  const batchGroups = positiveInteger('batchGroups', options.batchGroups, 256);
   const concurrency = positiveInteger('concurrency', options.concurrency, 4);
   const { rollouts, out, models } = options;
   if (resolve(rollouts) === resolve(out)) {
@@ -100,6 +120,7 @@ export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<Scor
   let scored = 0;
   let handle: FileHandle | undefined;
   const pending: Array<Promise<string[]>> = [];
+  const writes = createWriteQueue(2);
   const report = () => options.onProgress?.({ done: resumed + scored, total, resumed });
 
   try {
@@ -123,13 +144,16 @@ export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<Scor
     }
     report();
 
-    // 2. Score the rest in chunks, several in flight, writing them strictly in input order.
+    // 2. Score the rest in chunks, several in flight, writing them strictly in input order in the background.
     handle = await open(out, 'a');
+    const file = handle;
     const flushOldest = async () => {
       const lines = await pending.shift()!;
-      await appendLines(handle!, lines);
-      scored += lines.length;
-      report();
+      await writes.enqueue(async () => {
+        await appendLines(file, lines);
+        scored += lines.length;
+        report();
+      });
     };
     let chunk: RolloutRecord[] = [];
     const launch = () => {
@@ -150,11 +174,14 @@ export async function scoreRollouts(options: ScoreRolloutsOptions): Promise<Scor
     }
     if (chunk.length > 0) launch();
     while (pending.length > 0) await flushOldest();
+    await writes.drain();
     if (options.signal?.aborted) throw new AbortedError('Scoring was aborted; rerun to resume');
     return { records: resumed + scored, resumed, scored, truncatedBytes };
   } catch (error) {
     controller.abort();
     await Promise.allSettled(pending);
+    // Chunks already queued for writing are whole: let them land, so a rerun resumes after them.
+    await writes.drain().catch(() => undefined);
     if (options.signal?.aborted && !(error instanceof AbortedError)) {
       throw new AbortedError('Scoring was aborted; rerun to resume', { cause: error });
     }

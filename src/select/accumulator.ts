@@ -3,30 +3,18 @@
  * is measured in one pass. Memory per group is only the per-group output (raw variance, accuracy and covariance
  * with the reference per RM, as Float64Array, kept for the paired bootstrap): pooled moments are Welford running sums, and normalized variances are derived at the end because
  * normalization is affine (Var(r~) = Var(r) / s^2).
+ *
+ * Groups arrive either one by one (`addGroup`, `addPreference`) or as measured chunks of a file (`mergeChunk`,
+ * from src/select/chunk-stats.ts, possibly computed on other threads); both go through the same per-group code
+ * and the same ordered merges, so they give the same numbers.
  */
+import { GroupSizeTally } from '../io/group-sizes.js';
 import type { PreferenceRecord, RolloutGroup } from '../spec/rollout.js';
-import { accuracyFromCounts, decisiveAccuracyFromCounts, kendallTauFromCounts, pairCounts, prefersChosen } from '../stats/accuracy.js';
-import { groupCovariance } from '../stats/alignment.js';
-import { groupMoments, RunningMoments } from '../stats/moments.js';
+import { RunningMoments } from '../stats/moments.js';
+import { ChunkStats, type ChunkStatsData, FloatSeries } from './chunk-stats.js';
+import { ObjectLine } from './object-line.js';
 
-/** A growable Float64Array. */
-export class FloatSeries {
-  private buffer = new Float64Array(256);
-  length = 0;
-
-  push(value: number): void {
-    if (this.length === this.buffer.length) {
-      const next = new Float64Array(this.buffer.length * 2);
-      next.set(this.buffer);
-      this.buffer = next;
-    }
-    this.buffer[this.length++] = value;
-  }
-
-  view(): Float64Array {
-    return this.buffer.subarray(0, this.length);
-  }
-}
+export { FloatSeries } from './chunk-stats.js';
 
 /** What one RM accumulated. */
 export class ModelTally {
@@ -66,11 +54,18 @@ export class SelectionAccumulator {
   readonly tallies = new Map<string, ModelTally>();
   groups = 0;
   skippedGroups = 0;
+  /** Completions per group, over every group line. */
+  readonly groupSizes = new GroupSizeTally();
   preferencePairs = 0;
   /** Groups in which the reference had scores. */
   referenceGroups = 0;
+  /** One-group chunks for `addGroup` and `addPreference`. */
+  private readonly line = new ObjectLine();
+  private readonly single: ChunkStats;
 
-  constructor(private readonly options: AccumulatorOptions = {}) {}
+  constructor(private readonly options: AccumulatorOptions = {}) {
+    this.single = new ChunkStats(options.reference === undefined ? -1 : this.line.key(options.reference));
+  }
 
   private tally(id: string): ModelTally {
     let tally = this.tallies.get(id);
@@ -82,52 +77,51 @@ export class SelectionAccumulator {
   }
 
   addGroup(group: RolloutGroup): void {
-    this.groups++;
-    const scores = group.scores ?? {};
-    const reference = this.options.reference !== undefined ? scores[this.options.reference] : undefined;
-    if (reference) this.referenceGroups++;
-    const measurable = group.completions.length >= 2;
-    if (!measurable) this.skippedGroups++;
-    for (const id in scores) {
-      const rewards = scores[id];
-      const tally = this.tally(id);
-      // One two-pass summary per group, merged into the pooled moments (Chan): exact, and one division a group.
-      const moments = groupMoments(rewards);
-      tally.pooled.merge(moments);
-      if (!measurable) continue;
-      tally.groupVariances.push(moments.m2 / (moments.count - 1));
-      if (reference && id !== this.options.reference) {
-        const counts = pairCounts(rewards, reference);
-        const accuracy = accuracyFromCounts(counts);
-        tally.accuracySum += accuracy;
-        tally.accuracyGroups++;
-        tally.groupAccuracies.push(accuracy);
-        tally.groupCovariances.push(groupCovariance(rewards, reference));
-        tally.concordantPairs += counts.concordant;
-        tally.discordantPairs += counts.discordant;
-        const decisive = decisiveAccuracyFromCounts(counts);
-        if (!Number.isNaN(decisive)) {
-          tally.decisiveSum += decisive;
-          tally.decisiveGroups++;
-        }
-        const tau = kendallTauFromCounts(counts);
-        if (!Number.isNaN(tau)) {
-          tally.tauSum += tau;
-          tally.tauGroups++;
-        }
-      }
-    }
-    if (group.preference) this.addPreference(group.preference);
+    this.single.addGroup(this.line.fill(group.completions.length, group.scores, group.preference));
+    this.flushSingle();
   }
 
   addPreference(record: Pick<PreferenceRecord, 'scores'>): void {
-    this.preferencePairs++;
-    const scores = record.scores ?? {};
-    for (const id in scores) {
-      const [chosen, rejected] = scores[id];
-      const tally = this.tally(id);
-      tally.preferencePairs++;
-      if (prefersChosen(chosen, rejected)) tally.preferenceCorrect++;
+    this.single.addPreferenceRecord(this.line.fill(2, record.scores, undefined));
+    this.flushSingle();
+  }
+
+  private flushSingle(): void {
+    this.mergeChunk(this.single.data());
+    this.single.clear();
+  }
+
+  /** Adds a measured chunk of consecutive lines; chunks must come in file order. */
+  mergeChunk(chunk: ChunkStatsData): void {
+    this.groups += chunk.groups;
+    for (const [completions, groups] of chunk.groupSizes) this.groupSizes.add(completions, groups);
+    this.skippedGroups += chunk.skippedGroups;
+    this.referenceGroups += chunk.referenceGroups;
+    this.preferencePairs += chunk.preferencePairs;
+    for (const columns of chunk.models) {
+      const tally = this.tally(columns.id);
+      const { counts, means, m2s } = columns;
+      for (let i = 0; i < counts.length; i++) tally.pooled.mergeValues(counts[i], means[i], m2s[i]);
+      tally.groupVariances.pushAll(columns.variances);
+      // Sums in file order, one term at a time, as if the groups had been added one by one.
+      for (const accuracy of columns.accuracies) tally.accuracySum += accuracy;
+      tally.groupAccuracies.pushAll(columns.accuracies);
+      tally.accuracyGroups += columns.accuracies.length;
+      tally.groupCovariances.pushAll(columns.covariances);
+      for (const decisive of columns.decisive) {
+        if (Number.isNaN(decisive)) continue;
+        tally.decisiveSum += decisive;
+        tally.decisiveGroups++;
+      }
+      for (const tau of columns.taus) {
+        if (Number.isNaN(tau)) continue;
+        tally.tauSum += tau;
+        tally.tauGroups++;
+      }
+      tally.concordantPairs += columns.concordantPairs;
+      tally.discordantPairs += columns.discordantPairs;
+      tally.preferenceCorrect += columns.preferenceCorrect;
+      tally.preferencePairs += columns.preferencePairs;
     }
   }
 }

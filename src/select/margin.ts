@@ -3,9 +3,9 @@
  * and the runner-up (docs/concepts.md, "Close calls"). Both scores are recomputed on every resample of the *same*
  * groups, so what the two RMs share (the prompts, the policy's samples) cancels out of the difference.
  */
-import { bootstrapStatisticInterval } from '../stats/bootstrap.js';
+import { bootstrapStatisticInterval, statisticIntervalFromMeans } from '../stats/bootstrap.js';
 import type { ModelTally } from './accumulator.js';
-import type { ModelReport, SelectionMargin } from './report-model.js';
+import type { ModelReport, ResampledSeries, SelectionMargin } from './report-model.js';
 import { combinedAccuracy, preferenceAlignment, type ResolvedTeacherScoreKind, teacherScore, type TeacherWeights } from './teacher.js';
 
 export interface MarginInput {
@@ -16,35 +16,44 @@ export interface MarginInput {
   readonly tallies: readonly ModelTally[];
   readonly normalized: readonly Float64Array[];
   readonly alignments: readonly Float64Array[];
+  /** Per-group on-policy accuracy per model (default: each tally's). */
+  readonly accuracies?: readonly Float64Array[];
   readonly models: ReadonlyArray<Omit<ModelReport, 'rank'>>;
   /** Indexes (into `tallies`) of the selected RM and the runner-up. */
   readonly selected: number;
   readonly runnerUp: number;
   /** Groups with two or more completions: series that cover all of them are paired entry by entry. */
   readonly measurableGroups: number;
+  /**
+   * The resampled means of the series, from the report's bootstrap (same seed, same groups, so the same resamples
+   * this margin would draw): used when every series it needs is there, else the resamples are drawn again.
+   */
+  readonly resampled?: ResampledSeries;
 }
 
 /** The per-group series a kind's score is a function of, and that function of their means. */
-function scoreOfMeans(input: MarginInput, index: number): { series: Float64Array[]; score: (means: ArrayLike<number>) => number } {
+function scoreOfMeans(input: MarginInput, index: number): { series: Float64Array[]; resampled: Array<Float64Array | undefined>; score: (means: ArrayLike<number>) => number } {
   const model = input.models[index];
   const offPolicy = model.accuracy.offPolicy;
   const variance = input.normalized[index];
-  const accuracy = input.tallies[index].groupAccuracies.view();
+  const accuracy = input.accuracies?.[index] ?? input.tallies[index].groupAccuracies.view();
+  const resampled = input.resampled;
   switch (input.kind) {
     case 'alignment':
-      return { series: [input.alignments[index]], score: (m) => m[0] };
+      return { series: [input.alignments[index]], resampled: [resampled?.alignments[index]], score: (m) => m[0] };
     case 'variance':
-      return { series: [variance], score: (m) => m[0] };
+      return { series: [variance], resampled: [resampled?.normalized[index]], score: (m) => m[0] };
     case 'preference-alignment':
-      return { series: [variance], score: (m) => preferenceAlignment(m[0], offPolicy ?? 0.5) };
+      return { series: [variance], resampled: [resampled?.normalized[index]], score: (m) => preferenceAlignment(m[0], offPolicy ?? 0.5) };
     case 'paper':
     case 'accuracy': {
       const withAccuracy = accuracy.length > 0;
       const series = withAccuracy ? [variance, accuracy] : [variance];
+      const means = withAccuracy ? [resampled?.normalized[index], resampled?.accuracies[index]] : [resampled?.normalized[index]];
       const accuracyOf = (m: ArrayLike<number>) => combinedAccuracy(withAccuracy ? m[1] : null, offPolicy);
       return input.kind === 'paper'
-        ? { series, score: (m) => teacherScore(m[0], accuracyOf(m), input.weights) }
-        : { series, score: (m) => accuracyOf(m) ?? Number.NaN };
+        ? { series, resampled: means, score: (m) => teacherScore(m[0], accuracyOf(m), input.weights) }
+        : { series, resampled: means, score: (m) => accuracyOf(m) ?? Number.NaN };
     }
   }
 }
@@ -64,11 +73,11 @@ export function selectionMargin(input: MarginInput): SelectionMargin {
   const paired = groups > 0 && series.every((values) => values.length === input.measurableGroups);
   if (!paired) return { runnerUp: runnerUp.id, difference, ci95: null, distinguishable: false, groupsToSeparate: null };
   const split = a.series.length;
-  const interval = bootstrapStatisticInterval(
-    series,
-    (means) => a.score(means.subarray(0, split)) - b.score(means.subarray(split)),
-    { resamples: input.resamples, seed: input.seed },
-  );
+  const scoreDifference = (means: Float64Array) => a.score(means.subarray(0, split)) - b.score(means.subarray(split));
+  const resampled = [...a.resampled, ...b.resampled];
+  const interval = resampled.every((means) => means !== undefined && means.length === input.resamples)
+    ? statisticIntervalFromMeans(resampled as Float64Array[], scoreDifference)
+    : bootstrapStatisticInterval(series, scoreDifference, { resamples: input.resamples, seed: input.seed });
   if (!Number.isFinite(interval[0]) || !Number.isFinite(interval[1])) {
     return { runnerUp: runnerUp.id, difference, ci95: null, distinguishable: false, groupsToSeparate: null };
   }

@@ -1,73 +1,73 @@
 /**
  * The bootstrap of a large report spread over worker threads (an edge: threads are I/O of a kind). The chunks and
- * their seeds are those of the pure `bootstrapMeanIntervals`, so the intervals are identical whatever the number of
- * threads — the threads only change how long it takes. Small inputs stay on the calling thread: starting a worker
- * costs tens of milliseconds.
+ * their seeds are those of the pure `bootstrapMeans`, so the resampled means (and every interval and margin read
+ * from them) are identical whatever the number of threads — the threads only change how long it takes. Small
+ * inputs stay on the calling thread: starting a worker costs tens of milliseconds.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import {
   bootstrapChunkCount,
-  bootstrapChunkMeans,
-  bootstrapMeanIntervals,
+  bootstrapMeans,
   interleaveSeries,
-  intervalsFromChunks,
+  intervalFromMeans,
+  joinChunkMeans,
 } from '../stats/bootstrap.js';
-
-const WORKER = fileURLToPath(new URL('./bootstrap-worker.js', import.meta.url));
+import { sharedBootstrapMemory } from '../stats/bootstrap-wasm.js';
+import type { BootstrapTask } from './measure-worker.js';
+import { WorkerPool, workersAvailable } from './worker-pool.js';
 
 export interface ParallelBootstrapOptions {
   readonly resamples: number;
   readonly seed: number;
-  /** Worker threads at most. @default the machine's available parallelism */
+  /** Threads at most. @default the machine's available parallelism */
   readonly threads?: number;
   /** Below this many resampled values (groups x resamples) everything runs on the calling thread. @default 20 million */
   readonly minWork?: number;
+  /** Workers to use (their number is the thread count); without one, a pool is started and closed here. */
+  readonly pool?: WorkerPool;
 }
 
-export async function parallelBootstrapIntervals(
-  series: readonly Float64Array[],
-  options: ParallelBootstrapOptions,
-): Promise<Array<[number, number]>> {
+/** Every resample's mean of each series (see `bootstrapMeans`), computed on worker threads when it pays. */
+export async function parallelBootstrapMeans(series: readonly Float64Array[], options: ParallelBootstrapOptions): Promise<Float64Array[]> {
   const n = series.length === 0 ? 0 : series[0].length;
-  const threads = Math.min(options.threads ?? availableParallelism(), bootstrapChunkCount(options.resamples));
-  // The worker is compiled JavaScript; run from TypeScript sources (a TS loader, vitest) there is none to start.
-  if (n === 0 || threads <= 1 || n * options.resamples < (options.minWork ?? 20_000_000) || !existsSync(WORKER)) {
-    return bootstrapMeanIntervals(series, options);
-  }
-  // Shared memory: the workers read the interleaved blocks without a copy each.
-  const blocks = interleaveSeries(series).map((block) => {
-    const shared = new Float64Array(new SharedArrayBuffer(block.byteLength));
-    shared.set(block);
-    return shared;
-  });
   const chunkCount = bootstrapChunkCount(options.resamples);
-  const chunks = new Array<Float64Array[]>(chunkCount);
-  // The calling thread takes a share of the chunks too, so `threads` counts every thread doing work.
-  const assignments = Array.from({ length: threads }, (_, thread) =>
-    Array.from({ length: chunkCount }, (_, chunk) => chunk).filter((chunk) => chunk % threads === thread),
-  );
-  const workers = assignments.slice(1).map(
-    (assigned) =>
-      new Promise<void>((resolve, reject) => {
-        const worker = new Worker(WORKER, {
-          workerData: { blocks, seriesCount: series.length, n, chunks: assigned, seed: options.seed, resamples: options.resamples },
-        });
-        worker.once('message', (result: Array<{ chunk: number; means: Float64Array[] }>) => {
-          for (const { chunk, means } of result) chunks[chunk] = means;
-          resolve();
-        });
-        worker.once('error', reject);
-        worker.once('exit', (code) => {
-          if (code !== 0) reject(new Error(`bootstrap worker exited with code ${code}`));
-        });
-      }),
-  );
-  for (const chunk of assignments[0]) {
-    chunks[chunk] = bootstrapChunkMeans(blocks, series.length, n, chunk, options);
+  const threads = Math.min(options.pool?.size ?? options.threads ?? availableParallelism(), chunkCount);
+  if (n === 0 || threads <= 1 || n * options.resamples < (options.minWork ?? 20_000_000) || (!options.pool && !workersAvailable())) {
+    return bootstrapMeans(series, options);
   }
-  await Promise.all(workers);
-  return intervalsFromChunks(chunks, series.length);
+  // Shared memory: every worker reads the one interleaved copy of the series, in a shared WebAssembly memory where
+  // there is one (the kernel runs on it directly, each thread in its own scratch), else in a SharedArrayBuffer.
+  const wasmShared = sharedBootstrapMemory(series, threads);
+  const blocks = wasmShared?.blocks ?? interleaveSeries(series).map((block) => {
+    const copy = new Float64Array(new SharedArrayBuffer(block.byteLength));
+    copy.set(block);
+    return copy;
+  });
+  const pool = options.pool ?? new WorkerPool(threads);
+  try {
+    // One task per thread, chunks dealt round-robin so every thread gets the same amount of work.
+    const tasks = Array.from({ length: threads }, (_, thread): BootstrapTask => ({
+      kind: 'bootstrap',
+      blocks,
+      seriesCount: series.length,
+      n,
+      chunks: Array.from({ length: chunkCount }, (_, chunk) => chunk).filter((chunk) => chunk % threads === thread),
+      seed: options.seed,
+      resamples: options.resamples,
+      ...(wasmShared ? { shared: { memory: wasmShared.memory, layout: wasmShared.layout, scratchAt: wasmShared.scratch[thread] } } : {}),
+    }));
+    const results = await Promise.all(tasks.map((task) => pool.run<Float64Array[][]>(task)));
+    const chunks = new Array<Float64Array[]>(chunkCount);
+    tasks.forEach((task, thread) => task.chunks.forEach((chunk, k) => {
+      chunks[chunk] = results[thread][k];
+    }));
+    return joinChunkMeans(chunks, series.length);
+  } finally {
+    if (!options.pool) await pool.close();
+  }
+}
+
+/** The bootstrap intervals of each series (identical to `bootstrapMeanIntervals`), on worker threads when it pays. */
+export async function parallelBootstrapIntervals(series: readonly Float64Array[], options: ParallelBootstrapOptions): Promise<Array<[number, number]>> {
+  return (await parallelBootstrapMeans(series, options)).map((means) => intervalFromMeans(means));
 }

@@ -5,7 +5,7 @@
  */
 import { CalibrationError, InvalidInputError } from '../spec/errors.js';
 import { normalizedCovariance } from '../stats/alignment.js';
-import { bootstrapMeanIntervals } from '../stats/bootstrap.js';
+import { bootstrapMeans, intervalFromMeans } from '../stats/bootstrap.js';
 import { type Calibration, type CalibrationScheme, calibrateOrConstant } from '../stats/calibration.js';
 import { DEFAULT_FLAT_THRESHOLD, mean, summarizeVariances, type VarianceSummary } from '../stats/summary.js';
 import { normalizedVariance } from '../stats/variance.js';
@@ -130,19 +130,32 @@ export interface PreparedSelection {
   /** Per-group normalized covariance with the reference, one series per model (empty without a reference). */
   readonly alignments: readonly Float64Array[];
   /**
-   * The bootstrap batches, each a list of series resampled together: every variance series, then every non-empty
-   * alignment series, in one batch when all were measured on the same groups (a paired bootstrap, the usual case),
-   * else one series per batch. `intervalSlots` says where each series' interval lands.
+   * Per-group on-policy accuracy, one series per model (empty for the reference and where not measured): bootstrapped
+   * only for the teacher-score kinds whose margin needs it (`paper`, `accuracy`).
+   */
+  readonly accuracies: readonly Float64Array[];
+  /** The teacher score kind (`auto` resolved). */
+  readonly kind: ResolvedTeacherScoreKind;
+  /**
+   * The series to resample, in this order: every variance series, every non-empty alignment series, then (for the
+   * `paper` and `accuracy` kinds) every non-empty accuracy series.
+   */
+  readonly bootstrapSeries: readonly Float64Array[];
+  /**
+   * The bootstrap batches, each a list of series resampled together: the series measured on every measurable group
+   * in one batch (a paired bootstrap, the usual case), then every other series alone.
    */
   readonly bootstrapBatches: ReadonlyArray<readonly Float64Array[]>;
+  /** For each entry of the batches, flattened in batch order, its index in `bootstrapSeries`. */
+  readonly batchOrder: readonly number[];
 }
 
 export function buildSelectionDetails(accumulator: SelectionAccumulator, options: ReportOptions = {}): SelectionDetails {
   const prepared = prepareSelection(accumulator, options);
   const resamples = options.bootstrapResamples ?? 1000;
   const seed = options.seed ?? 0;
-  const intervals = prepared.bootstrapBatches.map((batch) => bootstrapMeanIntervals(batch, { resamples, seed }));
-  return finishSelection(prepared, intervals);
+  const means = prepared.bootstrapBatches.map((batch) => bootstrapMeans(batch, { resamples, seed }));
+  return finishSelection(prepared, means.map((batch) => batch.map((values) => intervalFromMeans(values))), means);
 }
 
 export function prepareSelection(accumulator: SelectionAccumulator, options: ReportOptions = {}): PreparedSelection {
@@ -186,29 +199,74 @@ export function prepareSelection(accumulator: SelectionAccumulator, options: Rep
     return out;
   });
 
+  const kind = resolveTeacherScoreKind(options.teacherScore ?? 'auto', {
+    reference: reference !== null,
+    preferences: tallies.some((tally) => tally.id !== reference && tally.preferencePairs > 0),
+  });
+  const accuracies = tallies.map((tally) => tally.groupAccuracies.view());
+
   // Paired only when every series covers every measurable group (then the i-th entry of each is the same group).
+  // The margin of the selected RM over the runner-up reads its resampled scores from these same resamples, so the
+  // series its kind needs are resampled here too.
   const measurable = accumulator.groups - accumulator.skippedGroups;
-  const series = [...normalized, ...alignments.filter((values) => values.length > 0)];
-  const sameGroups = series.every((values) => values.length === measurable);
-  const bootstrapBatches = sameGroups ? [series] : series.map((values) => [values]);
-  return { accumulator, options, tallies, calibrations, normalized, alignments, bootstrapBatches };
+  const nonEmpty = (values: Float64Array) => values.length > 0;
+  const series = [
+    ...normalized,
+    ...alignments.filter(nonEmpty),
+    ...(kind === 'paper' || kind === 'accuracy' ? accuracies.filter(nonEmpty) : []),
+  ];
+  const paired = series.map((_, index) => index).filter((index) => series[index].length === measurable);
+  const alone = series.map((_, index) => index).filter((index) => series[index].length !== measurable);
+  const bootstrapBatches = [...(paired.length > 0 ? [paired.map((index) => series[index])] : []), ...alone.map((index) => [series[index]])];
+  return { accumulator, options, tallies, calibrations, normalized, alignments, accuracies, kind, bootstrapSeries: series, bootstrapBatches, batchOrder: [...paired, ...alone] };
 }
 
-/** Completes a prepared selection with the intervals of each bootstrap batch (in batch order). */
-export function finishSelection(prepared: PreparedSelection, batchIntervals: ReadonlyArray<ReadonlyArray<[number, number]>>): SelectionDetails {
-  const { accumulator, options, tallies, calibrations, normalized, alignments } = prepared;
+/** A value per entry of the batches (in batch order) put back in `bootstrapSeries` order. */
+function inSeriesOrder<T>(prepared: PreparedSelection, batches: ReadonlyArray<readonly T[]>): T[] {
+  const out = new Array<T>(prepared.bootstrapSeries.length);
+  batches.flat().forEach((value, k) => {
+    out[prepared.batchOrder[k]] = value;
+  });
+  return out;
+}
+
+/** Where each series' resampled means landed (undefined for a series that was not resampled). */
+export interface ResampledSeries {
+  readonly normalized: ReadonlyArray<Float64Array | undefined>;
+  readonly alignments: ReadonlyArray<Float64Array | undefined>;
+  readonly accuracies: ReadonlyArray<Float64Array | undefined>;
+}
+
+function resampledSeries(prepared: PreparedSelection, batchMeans: ReadonlyArray<readonly Float64Array[]>): ResampledSeries {
+  const flat = inSeriesOrder(prepared, batchMeans);
+  let slot = 0;
+  // The order of prepareSelection's series: every variance series, the non-empty alignments, the non-empty accuracies.
+  const normalized = prepared.normalized.map(() => flat[slot++]);
+  const alignments = prepared.alignments.map((values) => (values.length > 0 ? flat[slot++] : undefined));
+  const withAccuracy = prepared.kind === 'paper' || prepared.kind === 'accuracy';
+  const accuracies = prepared.accuracies.map((values) => (withAccuracy && values.length > 0 ? flat[slot++] : undefined));
+  return { normalized, alignments, accuracies };
+}
+
+/**
+ * Completes a prepared selection with the intervals of each bootstrap batch (in batch order) and, when given,
+ * every resample's means of each batch's series (then the margin is read from those same resamples instead of
+ * drawing them again: the same numbers, at no cost).
+ */
+export function finishSelection(
+  prepared: PreparedSelection,
+  batchIntervals: ReadonlyArray<ReadonlyArray<[number, number]>>,
+  batchMeans?: ReadonlyArray<readonly Float64Array[]>,
+): SelectionDetails {
+  const { accumulator, options, tallies, calibrations, normalized, alignments, kind } = prepared;
   const reference = options.reference ?? null;
   const flatThreshold = options.flatThreshold ?? DEFAULT_FLAT_THRESHOLD;
   const weights = options.weights ?? DEFAULT_TEACHER_WEIGHTS;
   const resamples = options.bootstrapResamples ?? 1000;
   const seed = options.seed ?? 0;
-  const intervals = batchIntervals.flat();
+  const intervals = inSeriesOrder(prepared, batchIntervals);
   let alignmentSlot = tallies.length;
   const alignmentIntervals = alignments.map((values) => (values.length > 0 ? intervals[alignmentSlot++] : null));
-  const kind = resolveTeacherScoreKind(options.teacherScore ?? 'auto', {
-    reference: reference !== null,
-    preferences: tallies.some((tally) => tally.id !== reference && tally.preferencePairs > 0),
-  });
 
   const models = tallies.map((tally, index): Omit<ModelReport, 'rank'> => {
     const isReference = tally.id === reference;
@@ -252,7 +310,11 @@ export function finishSelection(prepared: PreparedSelection, batchIntervals: Rea
   const runnerUpIndex = selectable.length > 1 ? tallies.findIndex((tally) => tally.id === selectable[1].id) : -1;
   const margin = selectedIndex < 0 || runnerUpIndex < 0
     ? null
-    : selectionMargin({ kind, weights, resamples, seed, tallies, normalized, alignments, models, selected: selectedIndex, runnerUp: runnerUpIndex, measurableGroups: accumulator.groups - accumulator.skippedGroups });
+    : selectionMargin({
+      kind, weights, resamples, seed, tallies, normalized, alignments, accuracies: prepared.accuracies, models,
+      selected: selectedIndex, runnerUp: runnerUpIndex, measurableGroups: accumulator.groups - accumulator.skippedGroups,
+      resampled: batchMeans ? resampledSeries(prepared, batchMeans) : undefined,
+    });
 
   const report: SelectionReport = {
     version: REPORT_VERSION,

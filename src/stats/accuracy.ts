@@ -7,6 +7,7 @@
  * Decisive on-policy: the same over only the pairs where the reference does not tie (an RM tie is then a miss).
  * Off-policy: on preference pairs, the share with r(chosen) > r(rejected); a tie is a miss.
  */
+import { countPairsAt, type PairCountsOut } from './group-kernels.js';
 
 /** On-policy pairwise accuracy of one group; NaN when n < 2 (no pairs). */
 export function pairwiseAccuracy(rewards: ArrayLike<number>, reference: ArrayLike<number>): number {
@@ -39,27 +40,9 @@ export interface PairCounts {
 
 /** Counts every pair of one group once; `pairwiseAccuracy` and `kendallTauB` are derived from these counts. */
 export function pairCounts(rewards: ArrayLike<number>, reference: ArrayLike<number>): PairCounts {
-  const n = rewards.length;
-  let agree = 0;
-  let concordant = 0;
-  let discordant = 0;
-  let tiesRewards = 0;
-  let tiesReference = 0;
-  for (let i = 0; i < n; i++) {
-    const ri = rewards[i];
-    const gi = reference[i];
-    for (let j = i + 1; j < n; j++) {
-      const a = Math.sign(ri - rewards[j]);
-      const b = Math.sign(gi - reference[j]);
-      if (a === b) {
-        agree++;
-        if (a !== 0) concordant++;
-      } else if (a === 0) tiesRewards++;
-      else if (b === 0) tiesReference++;
-      else discordant++;
-    }
-  }
-  return { pairs: (n * (n - 1)) / 2, agree, concordant, discordant, tiesRewards, tiesReference };
+  const out: PairCountsOut = { pairs: 0, agree: 0, concordant: 0, discordant: 0, tiesRewards: 0, tiesReference: 0 };
+  countPairsAt(rewards, 0, reference, 0, rewards.length, out);
+  return out;
 }
 
 export function accuracyFromCounts(counts: PairCounts): number {

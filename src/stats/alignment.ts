@@ -6,22 +6,14 @@
  * group and scaled when the calibrations are known. A constant RM or reference (scale 0) has alignment 0.
  */
 
+import { covarianceAt } from './group-kernels.js';
+
 /** Unbiased sample covariance of two equally long arrays (two-pass: exact for rewards with a large offset); NaN for n < 2. */
 export function groupCovariance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   if (n !== b.length) throw new RangeError(`groupCovariance: ${n} rewards but ${b.length} reference rewards; expected equal lengths`);
   if (n < 2) return Number.NaN;
-  let sumA = 0;
-  let sumB = 0;
-  for (let i = 0; i < n; i++) {
-    sumA += a[i];
-    sumB += b[i];
-  }
-  const meanA = sumA / n;
-  const meanB = sumB / n;
-  let products = 0;
-  for (let i = 0; i < n; i++) products += (a[i] - meanA) * (b[i] - meanB);
-  return products / (n - 1);
+  return covarianceAt(a, 0, b, 0, n);
 }
 
 /** The covariance of the normalized rewards from the raw covariance and both scales; 0 when either is constant. */

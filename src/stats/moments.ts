@@ -2,6 +2,8 @@
  * Running moments (Welford), mergeable (Chan et al.), so pooled means and variances can be built one value or one
  * group at a time over a file of any size, and combined across shards or steps.
  */
+import { momentsAt, type MomentsOut } from './group-kernels.js';
+
 export interface Moments {
   readonly count: number;
   readonly mean: number;
@@ -29,15 +31,22 @@ export class RunningMoments implements Moments {
 
   /** Chan et al.'s parallel merge, in place (no allocation: it runs once per group on the hot path). */
   merge(other: Moments): void {
-    if (other.count === 0) return;
+    this.mergeValues(other.count, other.mean, other.m2);
+  }
+
+  /** `merge` of moments given as numbers. */
+  mergeValues(otherCount: number, otherMean: number, otherM2: number): void {
+    if (otherCount === 0) return;
     if (this.count === 0) {
-      this.assign(other);
+      this.count = otherCount;
+      this.mean = otherMean;
+      this.m2 = otherM2;
       return;
     }
-    const count = this.count + other.count;
-    const delta = other.mean - this.mean;
-    this.m2 += other.m2 + (delta * delta * this.count * other.count) / count;
-    this.mean += (delta * other.count) / count;
+    const count = this.count + otherCount;
+    const delta = otherMean - this.mean;
+    this.m2 += otherM2 + (delta * delta * this.count * otherCount) / count;
+    this.mean += (delta * otherCount) / count;
     this.count = count;
   }
 
@@ -77,13 +86,7 @@ export function unbiasedFromMoments(moments: Moments): number {
 export function groupMoments(values: ArrayLike<number>): Moments {
   const count = values.length;
   if (count === 0) return EMPTY_MOMENTS;
-  let sum = 0;
-  for (let i = 0; i < count; i++) sum += values[i];
-  const mean = sum / count;
-  let m2 = 0;
-  for (let i = 0; i < count; i++) {
-    const d = values[i] - mean;
-    m2 += d * d;
-  }
-  return { count, mean, m2 };
+  const out: MomentsOut = { mean: 0, m2: 0 };
+  momentsAt(values, 0, count, out);
+  return { count, mean: out.mean, m2: out.m2 };
 }

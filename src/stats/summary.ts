@@ -2,7 +2,7 @@
  * The per-RM variance summary of a report (docs/concepts.md): mean over groups, min, quartiles (linear
  * interpolation), max, a seeded bootstrap 95% interval over groups, and the flat fraction.
  */
-import { quantileSorted, sortedCopy } from './quantile.js';
+import { quantilesOf } from './order-statistics.js';
 
 export interface VarianceSummary {
   readonly mean: number;
@@ -39,14 +39,15 @@ export function summarizeVariances(
   ci95: readonly [number, number],
   flatThreshold: number = DEFAULT_FLAT_THRESHOLD,
 ): VarianceSummary {
-  const sorted = sortedCopy(values);
+  // Selection, not a sort: five order statistics of 100k values in a millisecond or two (same values as sorting).
+  const [min, q25, median, q75, max] = quantilesOf(values, [0, 0.25, 0.5, 0.75, 1]);
   return {
     mean: mean(values),
-    min: sorted.length ? sorted[0] : Number.NaN,
-    q25: quantileSorted(sorted, 0.25),
-    median: quantileSorted(sorted, 0.5),
-    q75: quantileSorted(sorted, 0.75),
-    max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
+    min,
+    q25,
+    median,
+    q75,
+    max,
     ci95,
     flatFraction: flatFraction(values, flatThreshold),
   };

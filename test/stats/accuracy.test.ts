@@ -64,3 +64,35 @@ describe('off-policy accuracy', () => {
     expect(offPolicyAccuracy([])).toBeNaN();
   });
 });
+
+describe('pair counts', () => {
+  /** Pair by pair, with Math.sign and branches, as the definition reads. */
+  function byDefinition(rewards: number[], reference: number[]) {
+    // pairs is n(n - 1)/2 as the function has always computed it (so -0 for an empty group).
+    const counts = { pairs: (rewards.length * (rewards.length - 1)) / 2, agree: 0, concordant: 0, discordant: 0, tiesRewards: 0, tiesReference: 0 };
+    for (let i = 0; i < rewards.length; i++) {
+      for (let j = i + 1; j < rewards.length; j++) {
+        const a = Math.sign(rewards[i] - rewards[j]);
+        const b = Math.sign(reference[i] - reference[j]);
+        if (a === b) {
+          counts.agree++;
+          if (a !== 0) counts.concordant++;
+        } else if (a === 0) counts.tiesRewards++;
+        else if (b === 0) counts.tiesReference++;
+        else counts.discordant++;
+      }
+    }
+    return counts;
+  }
+
+  it('count every pair as the definition does (ties, infinities and NaN included)', async () => {
+    const { pairCounts } = await import('../../src/stats/accuracy.js');
+    const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double(), fc.constantFrom(Infinity, -Infinity, Number.NaN, 0, -0));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 12 }).chain((n) => fc.tuple(fc.array(value, { minLength: n, maxLength: n }), fc.array(value, { minLength: n, maxLength: n }))), ([rewards, reference]) => {
+        expect(pairCounts(rewards, reference)).toEqual(byDefinition(rewards, reference));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

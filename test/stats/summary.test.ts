@@ -112,3 +112,25 @@ describe('parallel bootstrap (worker threads, at the edge)', () => {
     }
   });
 });
+
+describe('quantiles by selection', () => {
+  it('equal the quantiles of the sorted values, for any input (ties, -0, NaN, infinities, sorted or reversed runs)', async () => {
+    const { quantilesOf } = await import('../../src/stats/order-statistics.js');
+    const { sortedCopy } = await import('../../src/stats/quantile.js');
+    const value = fc.oneof(fc.double(), fc.integer({ min: -3, max: 3 }), fc.constantFrom(0, -0, Number.NaN, Infinity, -Infinity));
+    const input = fc.oneof(
+      fc.array(value, { maxLength: 300 }),
+      fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 3000 }),
+      fc.integer({ min: 0, max: 2000 }).map((n) => Array.from({ length: n }, (_, i) => i)),
+      fc.integer({ min: 0, max: 2000 }).map((n) => Array.from({ length: n }, (_, i) => n - i)),
+    );
+    fc.assert(
+      fc.property(input, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }), (values, qs) => {
+        const sorted = sortedCopy(values);
+        const expected = qs.map((q) => quantileSorted(sorted, q));
+        expect(quantilesOf(values, qs)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

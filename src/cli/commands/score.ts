@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .requiredOption('--rollouts <file>', 'rollouts JSONL or Parquet to score')
     .option('--group-by <prompt|field>', 'the file has one row per completion (TRL / Hugging Face shape): group rows by prompt, or by this field')
     .requiredOption('--out <file>', 'output JSONL (if it exists, the run resumes from it)')
-    .option('--batch-groups <n>', 'groups per scoring call', '16')
+    .option('--batch-groups <n>', 'groups per scoring call (each model scores all their completions in one call)', '256')
     .option('--concurrency <n>', 'scoring calls in flight at once', '4')
     .option('--quiet', 'no progress display')
     .action(async (options: ScoreCommandOptions) => {

@@ -2,7 +2,7 @@
  * Shrinks data before it is plotted, so the report's size depends on the number of models and bins, never on the
  * number of prompts or steps (100k groups must not become 100k SVG paths).
  */
-import { quantileSorted, sortedCopy } from '../../stats/quantile.js';
+import { quantilesOf } from '../../stats/order-statistics.js';
 
 /** Histograms with at most this many bins. */
 export const MAX_BINS = 40;
@@ -29,11 +29,12 @@ export function sharedBins(series: ReadonlyArray<ArrayLike<number>>, maxBins = M
   let max = 0;
   let longest = 0;
   for (const values of series) {
-    const sorted = sortedCopy(finiteValues(values));
-    longest = Math.max(longest, sorted.length);
-    if (sorted.length === 0) continue;
-    end = Math.max(end, quantileSorted(sorted, 0.99));
-    max = Math.max(max, sorted[sorted.length - 1]);
+    const finite = finiteValues(values);
+    longest = Math.max(longest, finite.length);
+    if (finite.length === 0) continue;
+    const [p99, largest] = quantilesOf(finite, [0.99, 1]);
+    end = Math.max(end, p99);
+    max = Math.max(max, largest);
   }
   if (!(end > 0)) end = max > 0 ? max : 1;
   // About sqrt(n) bins (at least 10): fine enough to show shape, coarse enough that few prompts do not look noisy.
