@@ -223,7 +223,7 @@ describe('a rollouts file read in byte ranges', () => {
     const missing = join(folder, 'missing.jsonl');
     expect(await ranged(missing, undefined, 100)).toEqual(await sequential(missing, undefined));
     expect(await ranged(folder, undefined, 100)).toEqual(await sequential(folder, undefined));
-    expect(await ranged(folder, undefined, 100)).toMatchObject({ error: { code: 'INVALID_INPUT', message: `${folder}: cannot read the rollouts file (it is a folder); expected a JSONL file` } });
+    expect(await ranged(folder, undefined, 100)).toMatchObject({ error: { code: 'INVALID_INPUT', message: `${folder}: cannot read the rollouts file (it is a folder); expected a JSONL or Parquet file` } });
     const path = await file('{"prompt_id":"p","prompt":"","completions":[]}\n');
     const accumulator = new SelectionAccumulator();
     const aborted = await measureFile(path, accumulator, { signal: AbortSignal.abort() }).then(() => undefined, (error: RewardRouterError) => error);
