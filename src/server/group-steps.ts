@@ -244,7 +244,7 @@ export class GroupSteps {
  * The labels of a group's samples for its router step: one per completion. A sample sent without one gets its
  * group's first label (every sample of a prompt shares the prompt's reference answer in OpenRLHF and verl).
  */
-function labelsOf(samples: ReadonlyArray<{ readonly label: Label | undefined }>): Pick<RouterGroup, 'labels'> {
+export function labelsOf(samples: ReadonlyArray<{ readonly label?: Label | undefined }>): Pick<RouterGroup, 'labels'> {
   const first = samples.find((sample) => sample.label !== undefined)?.label;
   return first === undefined ? {} : { labels: samples.map((sample) => sample.label ?? first) };
 }

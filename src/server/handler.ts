@@ -26,9 +26,8 @@ import { RequestBodyParser } from './request-body-parser.js';
 import { fromWebRequest, type RouteRequest } from './route-request.js';
 import { SampleGroups, type SampleReward } from './sample-groups.js';
 import { checkSampleLabels } from './sample-requests.js';
-import { groupPromptId } from './group-steps.js';
+import { groupPromptId, labelsOf } from './group-steps.js';
 import { unitScore } from './group-teacher.js';
-import type { Label } from '../spec/label.js';
 import type { RequestLimits } from './validate.js';
 
 /** What the server needs from a router (a full `Router` from createRouter fits). */
@@ -175,24 +174,20 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
    * its step's shared decision and counts them as pieces of their prompt's group (src/replica/step-assembly.ts).
    */
   const replicaSamples = async (parsed: readonly ConversationSample[]): Promise<SampleReward[]> => {
-    const byPrompt = new Map<string, { prompt: string; completions: string[]; labels: Array<Label | undefined>; at: number[] }>();
+    const byPrompt = new Map<string, { prompt: string; samples: ConversationSample[]; at: number[] }>();
     parsed.forEach((sample, at) => {
       let group = byPrompt.get(sample.prompt);
-      if (!group) byPrompt.set(sample.prompt, (group = { prompt: sample.prompt, completions: [], labels: [], at: [] }));
-      group.completions.push(sample.completion);
-      group.labels.push(sample.label);
+      if (!group) byPrompt.set(sample.prompt, (group = { prompt: sample.prompt, samples: [], at: [] }));
+      group.samples.push(sample);
       group.at.push(at);
     });
     const groups = [...byPrompt.values()];
-    const result = await step(groups.map((group) => {
-      const first = group.labels.find((label) => label !== undefined);
-      return {
-        prompt_id: groupPromptId(group.prompt),
-        prompt: group.prompt,
-        completions: group.completions,
-        ...(first === undefined ? {} : { labels: group.labels.map((label) => label ?? first) }),
-      };
-    }));
+    const result = await step(groups.map((group) => ({
+      prompt_id: groupPromptId(group.prompt),
+      prompt: group.prompt,
+      completions: group.samples.map((sample) => sample.completion),
+      ...labelsOf(group.samples),
+    })));
     const out = new Array<SampleReward>(parsed.length);
     groups.forEach((group, index) => {
       const routed = result.groups[index];

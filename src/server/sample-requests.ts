@@ -76,7 +76,8 @@ export function parseGetRewardRequest(body: unknown, limits: RequestLimits): Con
   });
 }
 
-function checkLabel(value: unknown, field: string): Label {
+/** A label from a request body, or a 400 naming the field. */
+export function checkLabel(value: unknown, field: string): Label {
   const problem = labelProblem(value);
   if (problem) throw new HttpError(400, 'INVALID_REQUEST', `${field}: ${problem}`, { field });
   return value as Label;

@@ -4,10 +4,9 @@
  * Unknown fields are ignored, as JSON APIs usually do.
  */
 import type { RouterGroup } from '../route/index.js';
-import { labelProblem, type Label } from '../spec/label.js';
 import { HttpError } from './http-error.js';
 import { conversationSample, parseTextOrMessages } from './messages.js';
-import { parseGetRewardRequest, parseSamplesRequest } from './sample-requests.js';
+import { checkLabel, parseGetRewardRequest, parseSamplesRequest } from './sample-requests.js';
 
 export interface RequestLimits {
   /** Most groups in one `/v1/score` request. */
@@ -36,12 +35,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-
-function checkLabel(value: unknown, field: string): Label {
-  const problem = labelProblem(value);
-  if (problem) throw new HttpError(400, 'INVALID_REQUEST', `${field}: ${problem}`, { field });
-  return value as Label;
-}
 
 /** A group's optional `label` (one for the group) or `labels` (one per completion). */
 function groupLabels(group: Record<string, unknown>, at: string, completions: number): Pick<RouterGroup, 'label' | 'labels'> {
