@@ -58,7 +58,8 @@ export async function writeReport(dir: string, measured: Measured | SelectionRep
 
 /** Writes report.html alone (self-contained: inline CSS and SVG plots, no script, nothing fetched). */
 export async function writeReportHtml(path: string, input: HtmlReportInput): Promise<void> {
-  // Loaded here, not at the top: vega takes half a second to load, which every other use of the library would pay.
+  // Loaded here, not at the top: the renderer and vega take tens of milliseconds to load, which every other use of
+  // the library would pay.
   const html = await import('./html.js');
   await html.writeReportHtml(path, input);
 }
