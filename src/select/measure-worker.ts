@@ -25,7 +25,7 @@ export interface BootstrapTask {
   readonly chunks: readonly number[];
   readonly seed: number;
   readonly resamples: number;
-  /** The series in a shared module memory, when there is one (then `blocks` are views of it). */
+  /** The series in a shared module memory, when there is one (then `blocks` is empty: only that memory has them). */
   readonly shared?: SharedSeries;
 }
 

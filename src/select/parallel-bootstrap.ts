@@ -35,10 +35,10 @@ export async function parallelBootstrapMeans(series: readonly Float64Array[], op
   if (n === 0 || threads <= 1 || n * options.resamples < (options.minWork ?? 20_000_000) || (!options.pool && !workersAvailable())) {
     return bootstrapMeans(series, options);
   }
-  // Shared memory: every worker reads the one interleaved copy of the series, in a shared WebAssembly memory where
-  // there is one (the kernel runs on it directly, each thread in its own scratch), else in a SharedArrayBuffer.
+  // Shared memory: every worker reads the one copy of the series, in a shared WebAssembly memory where there is one
+  // (the kernel runs on it directly, each thread in its own scratch), else interleaved in a SharedArrayBuffer.
   const wasmShared = sharedBootstrapMemory(series, threads);
-  const blocks = wasmShared?.blocks ?? interleaveSeries(series).map((block) => {
+  const blocks = wasmShared ? [] : interleaveSeries(series).map((block) => {
     const copy = new Float64Array(new SharedArrayBuffer(block.byteLength));
     copy.set(block);
     return copy;

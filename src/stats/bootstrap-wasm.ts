@@ -1,15 +1,18 @@
 /**
- * The bootstrap's two inner loops as WebAssembly with SIMD (two doubles per instruction), computing bit for bit
- * what the JavaScript kernel in bootstrap.ts computes:
- * - `draw{1,2,4}`: 1, 2 or 4 independent xorshift32 streams (one per bootstrap chunk), each adding one group index
- *   per step to its own Uint16 count array. The index is floor(uint32(state) x n / 2^32) as in JavaScript,
- *   computed as uint32(state) x (n x 2^-32): scaling by a power of two is exact and commutes with rounding, so the
- *   one multiplication rounds to the same double as JavaScript's multiplication and division.
- * - `dot{1,2,4}`: for 1, 2 or 4 count arrays at once, the four sums over groups of count x value for one block of
- *   four interleaved series. Each sum adds its terms in group order, one IEEE multiply and one IEEE add per term,
- *   as in JavaScript (core WebAssembly has no fused multiply-add).
- * Several chunks at once is what makes it fast: their streams and sums are independent, so the processor overlaps
- * them, and one pass over the series serves them all.
+ * The bootstrap's two inner loops as WebAssembly with SIMD, computing bit for bit what the JavaScript kernel in
+ * bootstrap.ts computes:
+ * - `draw2`, `draw4`: 2 or 4 independent xorshift32 streams (one per bootstrap chunk) stepped together in one
+ *   i32x4 vector; each step adds one group index per stream to the counts, which are interleaved by stream (the
+ *   Uint16 count of group i for stream c at 2 x (k x i + c)). The index is floor(uint32(state) x n / 2^32) as in
+ *   JavaScript, computed as uint32(state) x (n x 2^-32): scaling by a power of two is exact and commutes with
+ *   rounding, so the one multiplication rounds to the same double as JavaScript's multiplication and division.
+ * - `dot{2,4}_{1..5}`: for the 2 or 4 streams' counts at once, the sums over groups of count x value for one block
+ *   of up to five interleaved series: per group, the counts are loaded and converted once into doubles (two per
+ *   vector, one stream per lane), and each series value is splatted against them. Each sum (one stream, one
+ *   series) adds its terms in group order, one IEEE multiply and one IEEE add per term, as in JavaScript (core
+ *   WebAssembly has no fused multiply-add).
+ * The series sit in blocks of five without padding (nine series take nine doubles per group, not twelve), and a
+ * block's 4 x 5 sums stay in registers.
  *
  * The module is assembled here from opcodes (it is small), so there is no binary file and no build step. Where
  * WebAssembly SIMD is missing, `createWasmBootstrap` returns undefined and the JavaScript kernel runs.
@@ -27,25 +30,32 @@ const EMPTY = 0x40;
 const LOCAL_GET = 0x20;
 const LOCAL_SET = 0x21;
 const LOCAL_TEE = 0x22;
-const I32_LOAD = 0x28;
 const I32_LOAD16_U = 0x2f;
-const I32_STORE = 0x36;
 const I32_STORE16 = 0x3b;
 const I32_CONST = 0x41;
 const I32_GE_U = 0x4f;
 const I32_ADD = 0x6a;
-const I32_XOR = 0x73;
 const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-const F64_MUL = 0xa2;
-const I32_TRUNC_F64_U = 0xab;
-const F64_CONVERT_I32_U = 0xb8;
 const SIMD_PREFIX = 0xfd;
 const V128_LOAD = 0x00;
+const V128_LOAD16X4_U = 0x04;
+const V128_LOAD64_SPLAT = 0x0a;
 const V128_STORE = 0x0b;
+const I8X16_SHUFFLE = 0x0d;
+const I32X4_EXTRACT_LANE = 0x1b;
 const F64X2_SPLAT = 0x14;
+const V128_XOR = 0x51;
+const I32X4_SHL = 0xab;
+const I32X4_SHR_U = 0xad;
 const F64X2_ADD = 0xf0;
 const F64X2_MUL = 0xf2;
+const I32X4_TRUNC_SAT_F64X2_U_ZERO = 0xfd;
+const F64X2_CONVERT_LOW_I32X4_U = 0xff;
+
+/** Series per block: with four streams, a block's 2 x 5 sum vectors, two count vectors and a value fit the registers. */
+export const BLOCK_WIDTH = 5;
+/** Lanes 2 and 3 of an i32x4 moved to lanes 0 and 1 (i8x16.shuffle's lane bytes). */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 function uleb(value: number): number[] {
   const out: number[] = [];
@@ -84,79 +94,76 @@ interface FunctionBody {
   readonly code: number[];
 }
 
-/** draw_k(counts, stride, n, scale, states): n steps of k streams (state c: the i32 at states + 4c); scale = n / 2^32. */
-function drawFunction(k: number): FunctionBody {
-  // Params 0 counts, 1 stride, 2 n, 3 scale, 4 states; locals 5 i, then k states, k bases, 1 address.
-  const i = 5;
-  const state = (c: number) => 6 + c;
-  const base = (c: number) => 6 + k + c;
-  const address = 6 + 2 * k;
+/** draw_k(counts, n, scale, states): n steps of k (2 or 4) streams (their i32 states: the vector at `states`). */
+function drawFunction(k: 2 | 4): FunctionBody {
+  // Params 0 counts, 1 n, 2 scale, 3 states; locals: 4 i, 5 address (i32); 6 state, 7 scale, 8 low, 9 high (v128).
+  const [counts, n, scale, states, i, address, state, scales, low, high] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const code: number[] = [];
-  for (let c = 0; c < k; c++) {
-    code.push(LOCAL_GET, 4, I32_LOAD, ...memarg(2, 4 * c), LOCAL_SET, state(c));
-    code.push(LOCAL_GET, 0);
-    for (let m = 0; m < c; m++) code.push(LOCAL_GET, 1, I32_ADD);
-    code.push(LOCAL_SET, base(c));
-  }
+  code.push(LOCAL_GET, states, ...simd(V128_LOAD, ...memarg(4)), LOCAL_SET, state);
+  code.push(LOCAL_GET, scale, ...simd(F64X2_SPLAT), LOCAL_SET, scales);
   code.push(I32_CONST, 0, LOCAL_SET, i, BLOCK, EMPTY, LOOP, EMPTY);
-  code.push(LOCAL_GET, i, LOCAL_GET, 2, I32_GE_U, BR_IF, 1);
-  for (const [shift, kind] of [[13, I32_SHL], [17, I32_SHR_U], [5, I32_SHL]] as const) {
-    for (let c = 0; c < k; c++) {
-      code.push(LOCAL_GET, state(c), LOCAL_GET, state(c), I32_CONST, ...sleb(shift), kind, I32_XOR, LOCAL_SET, state(c));
-    }
+  code.push(LOCAL_GET, i, LOCAL_GET, n, I32_GE_U, BR_IF, 1);
+  for (const [shift, kind] of [[13, I32X4_SHL], [17, I32X4_SHR_U], [5, I32X4_SHL]] as const) {
+    code.push(LOCAL_GET, state, LOCAL_GET, state, I32_CONST, ...sleb(shift), ...simd(kind), ...simd(V128_XOR), LOCAL_SET, state);
   }
+  const indices = (source: number[], into: number) => code.push(...source, ...simd(F64X2_CONVERT_LOW_I32X4_U), LOCAL_GET, scales, ...simd(F64X2_MUL), ...simd(I32X4_TRUNC_SAT_F64X2_U_ZERO), LOCAL_SET, into);
+  indices([LOCAL_GET, state], low);
+  if (k === 4) indices([LOCAL_GET, state, LOCAL_GET, state, ...simd(I8X16_SHUFFLE, ...HIGH_HALF)], high);
   for (let c = 0; c < k; c++) {
-    code.push(LOCAL_GET, base(c));
-    code.push(LOCAL_GET, state(c), F64_CONVERT_I32_U, LOCAL_GET, 3, F64_MUL, I32_TRUNC_F64_U);
-    code.push(I32_CONST, 1, I32_SHL, I32_ADD, LOCAL_TEE, address);
-    code.push(LOCAL_GET, address, I32_LOAD16_U, ...memarg(1), I32_CONST, 1, I32_ADD, I32_STORE16, ...memarg(1));
+    code.push(LOCAL_GET, counts, LOCAL_GET, c < 2 ? low : high, ...simd(I32X4_EXTRACT_LANE, c & 1), I32_CONST, k === 4 ? 3 : 2, I32_SHL, I32_ADD, LOCAL_TEE, address);
+    code.push(LOCAL_GET, address, I32_LOAD16_U, ...memarg(1, 2 * c), I32_CONST, 1, I32_ADD, I32_STORE16, ...memarg(1, 2 * c));
   }
   code.push(LOCAL_GET, i, I32_CONST, 1, I32_ADD, LOCAL_SET, i, BR, 0, END, END);
-  for (let c = 0; c < k; c++) code.push(LOCAL_GET, 4, LOCAL_GET, state(c), I32_STORE, ...memarg(2, 4 * c));
-  return { name: `draw${k}`, params: [I32, I32, I32, F64, I32], locals: [[1 + 2 * k + 1, I32]], code };
-}
-
-/** dot_k(counts, stride, block, n, out): for c < k, out[4c + s] = sum over i of count_c[i] x block[4i + s]. */
-function dotFunction(k: number): FunctionBody {
-  // Params 0 counts, 1 stride, 2 block, 3 n, 4 out; i32 locals 5 i, then k bases; v128 locals v01, v23, count, 2k sums.
-  const i = 5;
-  const base = (c: number) => 6 + c;
-  const v01 = 6 + k;
-  const v23 = v01 + 1;
-  const count = v01 + 2;
-  const sum = (c: number, half: number) => v01 + 3 + 2 * c + half;
-  const code: number[] = [];
-  for (let c = 0; c < k; c++) {
-    code.push(LOCAL_GET, 0);
-    for (let m = 0; m < c; m++) code.push(LOCAL_GET, 1, I32_ADD);
-    code.push(LOCAL_SET, base(c));
-  }
-  code.push(I32_CONST, 0, LOCAL_SET, i, BLOCK, EMPTY, LOOP, EMPTY);
-  code.push(LOCAL_GET, i, LOCAL_GET, 3, I32_GE_U, BR_IF, 1);
-  code.push(LOCAL_GET, 2, ...simd(V128_LOAD, ...memarg(4, 0)), LOCAL_SET, v01);
-  code.push(LOCAL_GET, 2, ...simd(V128_LOAD, ...memarg(4, 16)), LOCAL_SET, v23);
-  for (let c = 0; c < k; c++) {
-    code.push(LOCAL_GET, base(c), I32_LOAD16_U, ...memarg(1), F64_CONVERT_I32_U, ...simd(F64X2_SPLAT), LOCAL_SET, count);
-    code.push(LOCAL_GET, sum(c, 0), LOCAL_GET, count, LOCAL_GET, v01, ...simd(F64X2_MUL), ...simd(F64X2_ADD), LOCAL_SET, sum(c, 0));
-    code.push(LOCAL_GET, sum(c, 1), LOCAL_GET, count, LOCAL_GET, v23, ...simd(F64X2_MUL), ...simd(F64X2_ADD), LOCAL_SET, sum(c, 1));
-    code.push(LOCAL_GET, base(c), I32_CONST, 2, I32_ADD, LOCAL_SET, base(c));
-  }
-  code.push(LOCAL_GET, 2, I32_CONST, 32, I32_ADD, LOCAL_SET, 2);
-  code.push(LOCAL_GET, i, I32_CONST, 1, I32_ADD, LOCAL_SET, i, BR, 0, END, END);
-  for (let c = 0; c < k; c++) {
-    code.push(LOCAL_GET, 4, LOCAL_GET, sum(c, 0), ...simd(V128_STORE, ...memarg(4, 32 * c)));
-    code.push(LOCAL_GET, 4, LOCAL_GET, sum(c, 1), ...simd(V128_STORE, ...memarg(4, 32 * c + 16)));
-  }
-  return { name: `dot${k}`, params: [I32, I32, I32, I32, I32], locals: [[1 + k, I32], [3 + 2 * k, V128]], code };
+  code.push(LOCAL_GET, states, LOCAL_GET, state, ...simd(V128_STORE, ...memarg(4)));
+  return { name: `draw${k}`, params: [I32, I32, F64, I32], locals: [[2, I32], [4, V128]], code };
 }
 
 /**
- * The module's bytes: memory imported as env.memory, six functions exported. A `shared` module imports a shared
- * memory (threads proposal: declared with a maximum), which several threads' instances use at once: one copy of
- * the series for every thread, each thread with its own scratch region.
+ * dot_k_w(counts, block, n, out): for a block of w interleaved series and k (2 or 4) streams' interleaved counts,
+ * out[k x s + c] = sum over i of count_c[i] x block[w x i + s] (doubles; vector j of series s holds streams 2j, 2j+1).
+ */
+function dotFunction(k: 2 | 4, w: number): FunctionBody {
+  // Params 0 counts, 1 block, 2 n, 3 out; local 4 i (i32); v128 locals: 5 widened counts, 6 value, 7.. the
+  // count vectors (k / 2), then the sums (w x k / 2).
+  const [counts, block, n, out, i, widened, value] = [0, 1, 2, 3, 4, 5, 6];
+  const vectors = k / 2;
+  const countVector = (j: number) => 7 + j;
+  const sum = (s: number, j: number) => 7 + vectors + s * vectors + j;
+  const code: number[] = [];
+  code.push(I32_CONST, 0, LOCAL_SET, i, BLOCK, EMPTY, LOOP, EMPTY);
+  code.push(LOCAL_GET, i, LOCAL_GET, n, I32_GE_U, BR_IF, 1);
+  // Four Uint16 counts widened to an i32x4 (with two streams, the other two lanes are the next group's: unused).
+  code.push(LOCAL_GET, counts, ...simd(V128_LOAD16X4_U, ...memarg(3)), LOCAL_SET, widened);
+  code.push(LOCAL_GET, widened, ...simd(F64X2_CONVERT_LOW_I32X4_U), LOCAL_SET, countVector(0));
+  if (k === 4) code.push(LOCAL_GET, widened, LOCAL_GET, widened, ...simd(I8X16_SHUFFLE, ...HIGH_HALF), ...simd(F64X2_CONVERT_LOW_I32X4_U), LOCAL_SET, countVector(1));
+  for (let s = 0; s < w; s++) {
+    code.push(LOCAL_GET, block, ...simd(V128_LOAD64_SPLAT, ...memarg(3, 8 * s)), LOCAL_SET, value);
+    for (let j = 0; j < vectors; j++) {
+      code.push(LOCAL_GET, sum(s, j), LOCAL_GET, countVector(j), LOCAL_GET, value, ...simd(F64X2_MUL), ...simd(F64X2_ADD), LOCAL_SET, sum(s, j));
+    }
+  }
+  code.push(LOCAL_GET, counts, I32_CONST, 2 * k, I32_ADD, LOCAL_SET, counts);
+  code.push(LOCAL_GET, block, I32_CONST, ...sleb(8 * w), I32_ADD, LOCAL_SET, block);
+  code.push(LOCAL_GET, i, I32_CONST, 1, I32_ADD, LOCAL_SET, i, BR, 0, END, END);
+  for (let s = 0; s < w; s++) {
+    for (let j = 0; j < vectors; j++) code.push(LOCAL_GET, out, LOCAL_GET, sum(s, j), ...simd(V128_STORE, ...memarg(4, 8 * (k * s + 2 * j))));
+  }
+  return { name: `dot${k}_${w}`, params: [I32, I32, I32, I32], locals: [[1, I32], [2 + vectors + w * vectors, V128]], code };
+}
+
+const KERNEL_FUNCTIONS: readonly FunctionBody[] = [
+  drawFunction(2),
+  drawFunction(4),
+  ...[2, 4].flatMap((k) => Array.from({ length: BLOCK_WIDTH }, (_, w) => dotFunction(k as 2 | 4, w + 1))),
+];
+
+/**
+ * The module's bytes: memory imported as env.memory, the draw and dot functions exported. A `shared` module
+ * imports a shared memory (threads proposal: declared with a maximum), which several threads' instances use at
+ * once: one copy of the series for every thread, each thread with its own scratch region.
  */
 export function bootstrapModuleBytes(shared = false): Uint8Array {
-  const functions = [drawFunction(1), drawFunction(2), drawFunction(4), dotFunction(1), dotFunction(2), dotFunction(4)];
+  const functions = KERNEL_FUNCTIONS;
   const types = functions.map((fn) => [0x60, ...vector(fn.params.map((type) => [type])), 0]);
   const limits = shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, 1];
   const imports = [[...text('env'), ...text('memory'), 0x02, ...limits]];
@@ -187,43 +194,70 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-type Draw = (counts: number, stride: number, n: number, scale: number, states: number) => void;
-type Dot = (counts: number, stride: number, block: number, n: number, out: number) => void;
+type Draw = (counts: number, n: number, scale: number, states: number) => void;
+type Dot = (counts: number, block: number, n: number, out: number) => void;
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 const align = (value: number, to: number) => Math.ceil(value / to) * to;
 
-/** Where a bootstrap's series sit in a module memory: `blockCount` blocks of n rows of four doubles from `blocksAt`. */
+/** Where a bootstrap's series sit in a module memory: `seriesCount` series of n values in blocks from `blocksAt`. */
 export interface BootstrapLayout {
   readonly n: number;
-  readonly blockCount: number;
+  readonly seriesCount: number;
   readonly blocksAt: number;
 }
 
-/** Bytes of one thread's scratch: four generator states, four Uint16 count arrays, the sums of every block. */
-function scratchBytes(n: number, blockCount: number): number {
-  return align(64 + 4 * align(2 * n, 16) + blockCount * 128, 64);
+/** The widths of the blocks `seriesCount` series take (five series each, the last one what is left). */
+function blockWidths(seriesCount: number): number[] {
+  return Array.from({ length: Math.ceil(seriesCount / BLOCK_WIDTH) }, (_, b) => Math.min(BLOCK_WIDTH, seriesCount - b * BLOCK_WIDTH));
 }
 
-/** A shared memory holding the series once (interleaved four at a time, zero-padded) and a scratch per thread. */
+/** Byte offset of each block from `blocksAt`, and the bytes of all of them. */
+function blockOffsets(n: number, seriesCount: number): { offsets: number[]; bytes: number } {
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const width of blockWidths(seriesCount)) {
+    offsets.push(bytes);
+    bytes += align(n * width * 8, 16);
+  }
+  return { offsets, bytes };
+}
+
+/** Bytes of one thread's scratch: the four generator states, the interleaved counts (one group spare), the sums. */
+function scratchBytes(n: number, seriesCount: number): number {
+  return align(64 + align(8 * (n + 1), 16) + blockWidths(seriesCount).length * 4 * BLOCK_WIDTH * 8, 64);
+}
+
+/** Writes the series into the module memory's blocks (series s at lane s mod 5 of block floor(s / 5)). */
+function writeBlocks(doubles: Float64Array, layout: BootstrapLayout, valueOf: (s: number, i: number) => number): void {
+  const { n, seriesCount, blocksAt } = layout;
+  const { offsets } = blockOffsets(n, seriesCount);
+  blockWidths(seriesCount).forEach((width, b) => {
+    const base = (blocksAt + offsets[b]) / 8;
+    for (let lane = 0; lane < width; lane++) {
+      const s = b * BLOCK_WIDTH + lane;
+      for (let i = 0, at = base + lane; i < n; i++, at += width) doubles[at] = valueOf(s, i);
+    }
+  });
+}
+
+/** A shared memory holding the series once (in blocks of five) and a scratch per thread. */
 export interface SharedBootstrapMemory {
   readonly memory: WasmMemory;
   readonly layout: BootstrapLayout;
   /** Scratch offset of each thread. */
   readonly scratch: readonly number[];
-  /** The blocks as Float64Array views of the memory (what the JavaScript kernel reads). */
-  readonly blocks: Float64Array[];
 }
 
-/** `interleaveSeries` written straight into a shared module memory; undefined without shared WebAssembly memory. */
+/** The series written straight into a shared module memory; undefined without shared WebAssembly memory. */
 export function sharedBootstrapMemory(series: ReadonlyArray<ArrayLike<number>>, threads: number): SharedBootstrapMemory | undefined {
   if (!wasm || !sharedModule()) return undefined;
   const n = series[0]?.length ?? 0;
-  const blockCount = Math.ceil(series.length / 4);
-  const scratch = Array.from({ length: threads }, (_, thread) => thread * scratchBytes(n, blockCount));
-  const blocksAt = threads * scratchBytes(n, blockCount);
-  const needed = blocksAt + blockCount * n * 32;
+  const perThread = scratchBytes(n, series.length);
+  const scratch = Array.from({ length: threads }, (_, thread) => thread * perThread);
+  const blocksAt = threads * perThread;
+  const needed = blocksAt + blockOffsets(n, series.length).bytes;
   const pages = Math.max(1, Math.ceil(needed / PAGE));
   if (pages > MAX_PAGES) return undefined;
   let memory: WasmMemory;
@@ -232,38 +266,37 @@ export function sharedBootstrapMemory(series: ReadonlyArray<ArrayLike<number>>, 
   } catch {
     return undefined;
   }
-  const blocks = Array.from({ length: blockCount }, (_, k) => new Float64Array(memory.buffer, blocksAt + k * n * 32, 4 * n));
-  series.forEach((values, s) => {
-    const block = blocks[s >> 2];
-    const lane = s & 3;
-    for (let i = 0; i < n; i++) block[i * 4 + lane] = values[i];
-  });
-  return { memory, layout: { n, blockCount, blocksAt }, scratch, blocks };
+  const layout: BootstrapLayout = { n, seriesCount: series.length, blocksAt };
+  writeBlocks(new Float64Array(memory.buffer), layout, (s, i) => series[s][i]);
+  return { memory, layout, scratch };
 }
 
 /** Runs the bootstrap chunks of bootstrap.ts on the WebAssembly kernel; see `chunkMeans`. */
 export class WasmBootstrap {
-  private readonly draw: Record<1 | 2 | 4, Draw>;
-  private readonly dot: Record<1 | 2 | 4, Dot>;
+  private readonly draw: Record<2 | 4, Draw>;
+  private readonly dot: Record<2 | 4, Dot[]>;
   private loaded: readonly Float64Array[] | undefined;
-  private layout: BootstrapLayout = { n: 0, blockCount: 0, blocksAt: 0 };
+  private layout: BootstrapLayout = { n: 0, seriesCount: 0, blocksAt: 0 };
 
   constructor(api: WasmApi, module: object, private readonly memory: WasmMemory) {
     const exports = new api.Instance(module, { env: { memory } }).exports;
-    this.draw = { 1: exports.draw1 as Draw, 2: exports.draw2 as Draw, 4: exports.draw4 as Draw };
-    this.dot = { 1: exports.dot1 as Dot, 2: exports.dot2 as Dot, 4: exports.dot4 as Dot };
+    this.draw = { 2: exports.draw2 as Draw, 4: exports.draw4 as Draw };
+    const dots = (k: number) => Array.from({ length: BLOCK_WIDTH + 1 }, (_, w) => exports[`dot${k}_${w}`] as Dot);
+    this.dot = { 2: dots(2), 4: dots(4) };
   }
 
-  /** Copies the interleaved blocks into the module's own memory, after one scratch region (once per set of blocks). */
-  private load(blocks: readonly Float64Array[], n: number): void {
-    if (this.loaded === blocks && this.layout.n === n) return;
-    const blocksAt = scratchBytes(n, blocks.length);
-    const needed = blocksAt + blocks.length * n * 32;
+  /**
+   * Copies series given as bootstrap.ts's blocks of four (`interleaveSeries`) into the module's own memory, in its
+   * blocks of five after one scratch region (once per set of blocks).
+   */
+  private load(blocks: readonly Float64Array[], seriesCount: number, n: number): void {
+    if (this.loaded === blocks && this.layout.n === n && this.layout.seriesCount === seriesCount) return;
+    const blocksAt = scratchBytes(n, seriesCount);
+    const needed = blocksAt + blockOffsets(n, seriesCount).bytes;
     if (this.memory.buffer.byteLength < needed) this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE));
-    const doubles = new Float64Array(this.memory.buffer);
-    blocks.forEach((block, k) => doubles.set(block, (blocksAt + k * n * 32) / 8));
+    this.layout = { n, seriesCount, blocksAt };
+    writeBlocks(new Float64Array(this.memory.buffer), this.layout, (s, i) => blocks[s >> 2][i * 4 + (s & 3)]);
     this.loaded = blocks;
-    this.layout = { n, blockCount: blocks.length, blocksAt };
   }
 
   /**
@@ -271,38 +304,41 @@ export class WasmBootstrap {
    * number of resamples (in decreasing order: only a run's last chunk is shorter). Returns out[c][s][b].
    */
   chunkMeans(blocks: readonly Float64Array[], seriesCount: number, n: number, states: readonly number[], counts: readonly number[]): Float64Array[][] {
-    this.load(blocks, n);
+    this.load(blocks, seriesCount, n);
     return this.chunkMeansAt(this.layout, 0, seriesCount, states, counts);
   }
 
   /** `chunkMeans` on series already in this module's memory (a shared one), with the scratch at `scratchAt`. */
   chunkMeansAt(layout: BootstrapLayout, scratchAt: number, seriesCount: number, states: readonly number[], counts: readonly number[]): Float64Array[][] {
-    const { n, blockCount, blocksAt } = layout;
-    const stride = align(2 * n, 16);
+    const { n, blocksAt } = layout;
+    if (states.length > 4) throw new RangeError('bootstrap: at most four chunks at once');
     const countsAt = scratchAt + 64;
-    const out = countsAt + 4 * stride;
+    const sumsAt = countsAt + align(8 * (n + 1), 16);
+    const widths = blockWidths(seriesCount);
+    const { offsets } = blockOffsets(n, seriesCount);
     const chains = states.length;
     const result = counts.map((count) => Array.from({ length: seriesCount }, () => new Float64Array(count)));
     const memory = this.memory.buffer;
     const stateView = new Int32Array(memory, scratchAt, 4);
-    const countView = new Uint16Array(memory, countsAt, (4 * stride) / 2);
-    const sums = new Float64Array(memory, out, blockCount * 16);
-    for (let c = 0; c < chains; c++) stateView[c] = states[c];
+    const countView = new Uint16Array(memory, countsAt, 4 * (n + 1));
+    const sums = new Float64Array(memory, sumsAt, widths.length * 4 * BLOCK_WIDTH);
+    // Streams past the chunks given run along in the spare lanes (from a fixed non-zero state); nothing reads them.
+    for (let c = 0; c < 4; c++) stateView[c] = c < chains ? states[c] : 0x2545f491;
     const rounds = Math.max(0, ...counts);
+    const scale = n / 4294967296;
     for (let b = 0; b < rounds; b++) {
       let active = 0;
       while (active < chains && counts[active] > b) active++;
-      countView.fill(0, 0, (active * stride) / 2);
-      // Chains [0, active) in groups of 4, 2 and 1 (each group's streams and sums are independent of the others').
-      for (let first = 0; first < active; ) {
-        const size = active - first >= 4 ? 4 : active - first >= 2 ? 2 : 1;
-        const counts0 = countsAt + first * stride;
-        this.draw[size as 1 | 2 | 4](counts0, stride, n, n / 4294967296, scratchAt + 4 * first);
-        for (let k = 0; k < blockCount; k++) this.dot[size as 1 | 2 | 4](counts0, stride, blocksAt + k * n * 32, n, out + k * 128 + first * 32);
-        first += size;
-      }
+      // The active chunks are the first ones (decreasing counts): two lanes for one or two, four for three or four.
+      const k = active > 2 ? 4 : 2;
+      countView.fill(0, 0, k * (n + 1));
+      this.draw[k](countsAt, n, scale, scratchAt);
+      widths.forEach((width, block) => this.dot[k][width](countsAt, blocksAt + offsets[block], n, sumsAt + block * 4 * BLOCK_WIDTH * 8));
       for (let c = 0; c < active; c++) {
-        for (let s = 0; s < seriesCount; s++) result[c][s][b] = sums[((s >> 2) * 128 + c * 32) / 8 + (s & 3)] / n;
+        for (let s = 0; s < seriesCount; s++) {
+          const block = Math.floor(s / BLOCK_WIDTH);
+          result[c][s][b] = sums[block * 4 * BLOCK_WIDTH + k * (s - block * BLOCK_WIDTH) + c] / n;
+        }
       }
     }
     return result;

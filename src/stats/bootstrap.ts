@@ -217,6 +217,10 @@ export function bootstrapChunkSetMeans(
   const out = new Array<Float64Array[]>(chunks.length);
   const shared = options.shared;
   const onShared = shared && options.kernel !== 'js' ? kernelOn(shared.memory) : undefined;
+  if (shared && !onShared) {
+    // The series are only in the shared memory (blocks of five), which only the WebAssembly kernel reads.
+    throw new Error(options.kernel === 'js' ? 'bootstrap: the JavaScript kernel cannot read series in a shared WebAssembly memory' : 'bootstrap: WebAssembly SIMD is not available on this thread, but the series are in a shared WebAssembly memory');
+  }
   const wasm = options.kernel === 'js' ? undefined : onShared ?? sharedWasmKernel();
   if (options.kernel === 'wasm' && !wasm) throw new Error('bootstrap: WebAssembly SIMD is not available here');
   if (wasm && n > 0) {

@@ -111,6 +111,23 @@ describe('parallel bootstrap (worker threads, at the edge)', () => {
       expect(await parallelBootstrapIntervals(series, { resamples: 300, seed: 5, threads, minWork: 0 })).toEqual(sequential);
     }
   });
+
+  it('resamples the same means as the JavaScript kernel, for series spanning several blocks and a short last chunk', async () => {
+    // The shared-memory path lays the series out in the WebAssembly kernel's blocks of five; the JavaScript kernel
+    // reads bootstrap.ts's blocks of four. 9 and 11 series: two and three blocks, the last one narrower; 1013
+    // resamples: 21 chunks, the last of 13, dealt to 2 or 3 threads (four, three, two and one chunks at once).
+    const { parallelBootstrapMeans } = (await import('../../dist/src/select/parallel-bootstrap.js')) as typeof import('../../src/select/parallel-bootstrap.js');
+    const { bootstrapMeans } = await import('../../src/stats/bootstrap.js');
+    const random = createRandom(12);
+    for (const count of [9, 11]) {
+      const series = Array.from({ length: count }, (_, s) => Float64Array.from({ length: 2001 }, () => (random() - 0.5) * 10 ** (s % 4)));
+      const javascript = bootstrapMeans(series, { resamples: 1013, seed: 3, kernel: 'js' });
+      for (const threads of [2, 3]) {
+        const parallel = await parallelBootstrapMeans(series, { resamples: 1013, seed: 3, threads, minWork: 0 });
+        expect(parallel.map((means) => Array.from(means))).toEqual(javascript.map((means) => Array.from(means)));
+      }
+    }
+  });
 });
 
 describe('quantiles by selection', () => {
