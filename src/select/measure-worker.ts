@@ -1,6 +1,7 @@
 /**
  * Worker thread of src/select/worker-pool.ts: measures byte ranges of rollouts files and computes bootstrap chunks,
- * one task at a time, and posts each result back (its typed arrays transferred, not copied).
+ * one task at a time, and posts each result back (its typed arrays transferred, not copied). The pool's calling
+ * thread, when it takes part, runs the same tasks through `handleTask`.
  */
 import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -72,13 +73,23 @@ function bootstrap(task: BootstrapTask) {
   return { result, transfer: result.flat().map((array) => array.buffer as ArrayBuffer) };
 }
 
+/** Runs one task (on whichever thread imported this module) and says which of its buffers may be transferred. */
+export function handleTask(task: WorkerTask): { result: unknown; transfer: ArrayBuffer[] } {
+  return task.kind === 'range' ? measureRange(task) : bootstrap(task);
+}
+
+/** Keeps a measurement's buffer for packing a later range into. */
+export function recycleBuffer(buffer: ArrayBuffer): void {
+  if (free.length < 8) free.push(buffer);
+}
+
 parentPort?.on('message', (task: WorkerTask | RecycleMessage) => {
   if (task.kind === 'recycle') {
-    if (free.length < 8) free.push(task.buffer);
+    recycleBuffer(task.buffer);
     return;
   }
   try {
-    const { result, transfer } = task.kind === 'range' ? measureRange(task) : bootstrap(task);
+    const { result, transfer } = handleTask(task);
     parentPort!.postMessage({ ok: true, result }, transfer);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;

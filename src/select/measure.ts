@@ -84,7 +84,8 @@ export async function measureRolloutsDetailed(path: string, options: MeasureOpti
   const files = [path, ...(options.preferenceFiles ?? [])];
   const threads = options.threads ?? defaultReportThreads();
   const parallel = threads > 1 && options.groupBy === undefined && workersAvailable() && (await totalBytes(files)) >= PARALLEL_MIN_BYTES;
-  const pool = parallel ? new WorkerPool(threads) : undefined;
+  // The calling thread is one of the threads: it would only wait for the others otherwise (worker-pool.ts).
+  const pool = parallel ? new WorkerPool(threads, { callingThread: true }) : undefined;
   try {
     const accumulator = new SelectionAccumulator({ reference: options.reference });
     let records = 0;

@@ -40,7 +40,8 @@ beforeAll(async () => {
     import('../../dist/src/select/measure.js'),
   ]);
   built = { measureFile: file.measureFile, WorkerPool: pool.WorkerPool, SelectionAccumulator: accumulator.SelectionAccumulator, measureRolloutsDetailed: measure.measureRolloutsDetailed } as unknown as Built;
-  pools = [1, 2, 3].map((size) => new built.WorkerPool(size));
+  // Worker threads only, and the calling thread taking part as one of two or three threads.
+  pools = [...[1, 2, 3].map((size) => new built.WorkerPool(size)), ...[2, 3].map((size) => new built.WorkerPool(size, { callingThread: true }))];
 });
 afterAll(async () => {
   await Promise.all(pools.map((pool) => pool.close()));
