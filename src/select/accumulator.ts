@@ -11,7 +11,7 @@
 import { GroupSizeTally } from '../io/group-sizes.js';
 import type { PreferenceRecord, RolloutGroup } from '../spec/rollout.js';
 import { RunningMoments } from '../stats/moments.js';
-import { ChunkStats, type ChunkStatsData, FloatSeries } from './chunk-stats.js';
+import { ChunkStats, type ChunkStatsData, FloatSeries, type SizeHint } from './chunk-stats.js';
 import { ObjectLine } from './object-line.js';
 
 export { FloatSeries } from './chunk-stats.js';
@@ -21,13 +21,13 @@ export class ModelTally {
   /** Every reward, pooled (for the `pooled` calibration). */
   readonly pooled = new RunningMoments();
   /** Raw per-group variance of each group with n >= 2 that this RM scored. */
-  readonly groupVariances = new FloatSeries();
+  readonly groupVariances: FloatSeries;
   /**
    * Per group with a reference and n >= 2, in file order (paired with `groupVariances` when the RM scored every
    * group): on-policy accuracy, and the raw covariance with the reference (normalized at the end, like variance).
    */
-  readonly groupAccuracies = new FloatSeries();
-  readonly groupCovariances = new FloatSeries();
+  readonly groupAccuracies: FloatSeries;
+  readonly groupCovariances: FloatSeries;
   /** Sum and count of on-policy pairwise accuracy and Kendall tau against the reference. */
   accuracySum = 0;
   accuracyGroups = 0;
@@ -42,7 +42,12 @@ export class ModelTally {
   /** Off-policy preference pairs. */
   preferenceCorrect = 0;
   preferencePairs = 0;
-  constructor(readonly id: string) {}
+  /** `hint`: how many groups the file is expected to have (the series grow straight to it). */
+  constructor(readonly id: string, hint?: SizeHint) {
+    this.groupVariances = new FloatSeries(256, hint);
+    this.groupAccuracies = new FloatSeries(256, hint);
+    this.groupCovariances = new FloatSeries(256, hint);
+  }
 }
 
 export interface AccumulatorOptions {
@@ -67,10 +72,21 @@ export class SelectionAccumulator {
     this.single = new ChunkStats(options.reference === undefined ? -1 : this.line.key(options.reference));
   }
 
+  /** The groups the input is expected to have, shared by every tally's series (0: unknown, they double). */
+  private readonly sizeHint: SizeHint = { expected: 0 };
+
+  /**
+   * Says about how many groups the input will have (an estimate: more or fewer may come), so the per-group series
+   * grow to that size at once instead of doubling.
+   */
+  expectGroups(groups: number): void {
+    this.sizeHint.expected = Number.isFinite(groups) && groups > 0 ? Math.ceil(groups) : 0;
+  }
+
   private tally(id: string): ModelTally {
     let tally = this.tallies.get(id);
     if (!tally) {
-      tally = new ModelTally(id);
+      tally = new ModelTally(id, this.sizeHint);
       this.tallies.set(id, tally);
     }
     return tally;

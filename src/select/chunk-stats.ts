@@ -56,33 +56,42 @@ export interface ChunkStatsData {
   readonly groupSizes: ReadonlyArray<readonly [number, number]>;
 }
 
-/** A growable Float64Array. */
+/** How many values a growable series expects in all (an estimate, e.g. from the file size), or 0 for unknown. */
+export interface SizeHint {
+  expected: number;
+}
+
+/**
+ * A growable Float64Array. It doubles as it grows, unless a size hint says how long it will get: then it grows
+ * straight to the hint (a little over it), so a long series neither keeps half its capacity unused nor leaves the
+ * copies of every doubling behind for the collector.
+ */
 export class FloatSeries {
   private buffer: Float64Array<ArrayBuffer>;
   length = 0;
 
-  constructor(capacity = 256) {
+  constructor(capacity = 256, private readonly hint?: SizeHint) {
     this.buffer = new Float64Array(capacity);
   }
 
+  private grow(needed: number): void {
+    let capacity = this.buffer.length * 2;
+    const expected = this.hint?.expected ?? 0;
+    if (expected > needed) capacity = Math.ceil(expected * 1.02) + 64;
+    while (capacity < needed) capacity *= 2;
+    const next = new Float64Array(capacity);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+  }
+
   push(value: number): void {
-    if (this.length === this.buffer.length) {
-      const next = new Float64Array(this.buffer.length * 2);
-      next.set(this.buffer);
-      this.buffer = next;
-    }
+    if (this.length === this.buffer.length) this.grow(this.length + 1);
     this.buffer[this.length++] = value;
   }
 
   /** Appends every value of `values`, in order. */
   pushAll(values: Float64Array): void {
-    if (this.length + values.length > this.buffer.length) {
-      let capacity = this.buffer.length * 2;
-      while (capacity < this.length + values.length) capacity *= 2;
-      const next = new Float64Array(capacity);
-      next.set(this.buffer.subarray(0, this.length));
-      this.buffer = next;
-    }
+    if (this.length + values.length > this.buffer.length) this.grow(this.length + values.length);
     this.buffer.set(values, this.length);
     this.length += values.length;
   }

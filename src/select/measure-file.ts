@@ -65,6 +65,11 @@ export async function measureFile(path: string, accumulator: SelectionAccumulato
       const line = firstLine + measured.groupLines[g] - 1;
       await confirmDuplicate(await promptIdOn(path, line), { file: path, line });
     }
+    if (records === 0 && ranges.length > 1 && measured.stats.groups > 0) {
+      // From the first range, about how many groups the whole file holds (the series then grow once, to that).
+      const bytes = ranges[0].end - ranges[0].start;
+      accumulator.expectGroups(accumulator.groups + (measured.stats.groups * size) / bytes);
+    }
     accumulator.mergeChunk(measured.stats);
     records += measured.stats.records;
     if (measured.failure) {
