@@ -14,7 +14,8 @@ import { routingTimelineSpec, type TimelineStep } from './plots/routing-timeline
 import { assignColors, type ColorAssignment, NARROW, type PlotLayout, WIDE } from './plots/theme.js';
 import { type PlotSpec, varianceAccuracySpec } from './plots/variance-accuracy.js';
 import { varianceDistributionSpec } from './plots/variance-distribution.js';
-import { renderVegaLiteSvg, type VegaRuntime } from './svg.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderVegaLiteSvg } from './svg.js';
 
 export type { RewardCurveRun } from './plots/reward-curves.js';
 export type { TimelineStep } from './plots/routing-timeline.js';
@@ -29,8 +30,11 @@ export interface HtmlReportInput {
   readonly timeline?: readonly TimelineStep[];
   /** @default 'Reward model selection report' */
   readonly title?: string;
-  /** The vega and vega-lite that render the plots. @default their single-file builds (`bundledVega()` in svg.ts) */
-  readonly vega?: VegaRuntime;
+  /**
+   * Renders one plot's vega-lite spec to SVG (the report command spreads the plots over its threads with it).
+   * @default `renderVegaLiteSvg` with vega's single-file build (svg.ts)
+   */
+  readonly renderSvg?: (spec: TopLevelSpec) => Promise<string>;
 }
 
 /** The plots by their `data-plot` name, in page order. */
@@ -44,7 +48,7 @@ export async function renderReportHtml(input: HtmlReportInput): Promise<string> 
 
   // Every plot twice: wide, and narrow for phones (a wide SVG scaled to a phone shrinks its text to a few pixels).
   const both = (spec: (layout: PlotLayout) => PlotSpec) => [spec(WIDE), spec(NARROW)] as const;
-  const renderPlot = (name: string, heading: string, specs: readonly [PlotSpec, PlotSpec]) => renderPlotSection(name, heading, specs, input.vega);
+  const renderPlot = (name: string, heading: string, specs: readonly [PlotSpec, PlotSpec]) => renderPlotSection(name, heading, specs, input.renderSvg ?? ((spec) => renderVegaLiteSvg(spec)));
   const hasAlignment = alignmentSpec(report, colors) !== null;
   const [alignment, scatter, distribution, curves, timeline] = await Promise.all([
     hasAlignment ? renderPlot('alignment', 'Alignment with the reference per RM', both((layout) => alignmentSpec(report, colors, layout) as PlotSpec)) : '',
@@ -118,8 +122,8 @@ function modelIds(input: HtmlReportInput): string[] {
   ])];
 }
 
-async function renderPlotSection(name: string, heading: string, [wide, narrow]: readonly [PlotSpec, PlotSpec], vega: VegaRuntime | undefined): Promise<string> {
-  const [wideSvg, narrowSvg] = await Promise.all([renderVegaLiteSvg(wide.spec, vega), renderVegaLiteSvg(narrow.spec, vega)]);
+async function renderPlotSection(name: string, heading: string, [wide, narrow]: readonly [PlotSpec, PlotSpec], render: (spec: TopLevelSpec) => Promise<string>): Promise<string> {
+  const [wideSvg, narrowSvg] = await Promise.all([render(wide.spec), render(narrow.spec)]);
   // The stylesheet shows one of the two; the hidden one is also hidden from screen readers.
   const tag = (svg: string, layout: string) => svg.replace('<svg ', `<svg class="plot-${layout}" role="img" aria-label="${escapeHtml(heading)}" `);
   return `<section data-plot="${name}">

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../../src/report/html.js';
-import { bundledVega, moduleVega } from '../../src/report/svg.js';
+import { bundledVega, moduleVega, renderVegaLiteSvg } from '../../src/report/svg.js';
 import { temporaryFolder } from '../helpers/files.js';
 import { realisticInput } from './fixtures.js';
 
@@ -19,7 +19,8 @@ describe('vega from its single-file build', () => {
   it('renders every plot of a full report (runs and timeline included) as the ES modules do', async () => {
     const input = await realisticInput(await temporaryFolder());
     const bundled = await renderReportHtml(input);
-    const modules = await renderReportHtml({ ...input, vega: await moduleVega() });
+    const runtime = await moduleVega();
+    const modules = await renderReportHtml({ ...input, renderSvg: (spec) => renderVegaLiteSvg(spec, runtime) });
     const plots = (page: string) => page.match(/<svg [\s\S]*?<\/svg>/g) ?? [];
     expect(plots(bundled).length).toBeGreaterThanOrEqual(10);
     expect(plots(bundled).length).toBe(plots(modules).length);

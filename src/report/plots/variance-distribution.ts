@@ -6,9 +6,28 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { SelectionReport } from '../../select/report-model.js';
 import { fixed } from '../format.js';
-import { binShares, sharedBins } from './summarize.js';
+import { binShares, type SharedBins, sharedBins } from './summarize.js';
 import { colorScale, type ColorAssignment, INK, MUTED_INK, PLOT_CONFIG, type PlotLayout, WIDE } from './theme.js';
 import { type PlotSpec, VARIANCE_TITLE, VARIANCE_TITLE_LINES } from './variance-accuracy.js';
+
+interface Histograms {
+  readonly bins: SharedBins;
+  readonly shares: ReadonlyMap<string, number[]>;
+}
+
+/** The bins of the last models asked for, per set of per-group variances: the wide and narrow plots share them. */
+const histogramCache = new WeakMap<object, { readonly key: string; readonly value: Histograms }>();
+
+/** Shared bins and each model's shares (a pass over every group per model: computed once per report). */
+function histograms(groupVariances: Readonly<Record<string, ArrayLike<number>>>, models: readonly string[]): Histograms {
+  const key = JSON.stringify(models);
+  const cached = histogramCache.get(groupVariances);
+  if (cached?.key === key) return cached.value;
+  const bins = sharedBins(models.map((id) => groupVariances[id]));
+  const value = { bins, shares: new Map(models.map((id) => [id, binShares(groupVariances[id], bins)])) };
+  histogramCache.set(groupVariances, { key, value });
+  return value;
+}
 
 export function varianceDistributionSpec(
   report: SelectionReport,
@@ -22,10 +41,10 @@ export function varianceDistributionSpec(
   if (!groupVariances || Object.keys(groupVariances).length === 0) return boxPlots(report, colors, order, layout);
 
   const models = order.filter((id) => groupVariances[id] !== undefined && groupVariances[id].length > 0);
-  const bins = sharedBins(models.map((id) => groupVariances[id]));
+  const { bins, shares: sharesOf } = histograms(groupVariances, models);
   const rows: Array<Record<string, string | number>> = [];
   for (const id of models) {
-    const shares = binShares(groupVariances[id], bins);
+    const shares = sharesOf.get(id)!;
     shares.forEach((share, index) => {
       rows.push({ kind: 'bin', model: id, start: bins.start + index * bins.width, end: bins.start + (index + 1) * bins.width, share });
     });
