@@ -51,7 +51,7 @@ export interface OnnxRewardModelOptions {
    */
   readonly allowSpinning?: boolean;
   /**
-   * Worker threads that tokenize large score calls (64 texts or more), each with the same tokenizer and options
+   * Worker threads that tokenize large score calls (1,024 texts or more, e.g. a `score` chunk), each with the same tokenizer and options
    * (the same ids). The tokenizer is JavaScript and, with a small RM, most of the work. 0 or 1: the calling
    * thread only. @default the machine's available parallelism, at most 4
    */

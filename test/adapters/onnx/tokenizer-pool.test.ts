@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RewardModel, ScoreRequest } from '../../../src/spec/reward-model.js';
 import { createOnnxRewardModel as createFromSources } from '../../../adapters/onnx/index.js';
+import { PARALLEL_TOKENIZE_MIN_TEXTS } from '../../../adapters/onnx/tokenizer-pool.js';
 import { readShippedTokenizer, SHIPPED_MODEL } from './fixtures.js';
 
 type Built = typeof import('../../../adapters/onnx/index.js') & { TokenizerPool: typeof import('../../../adapters/onnx/tokenizer-pool.js').TokenizerPool };
@@ -49,7 +50,7 @@ describe('onnx tokenizing on worker threads', () => {
     expect(built.TokenizerPool.available()).toBe(true);
     for (const [threads, backend] of [[2, 'node'], [3, 'node'], [2, 'web']] as const) {
       const inline = await open(createFromSources, 0, backend);
-      const batch = requests(333, 5);
+      const batch = requests(PARALLEL_TOKENIZE_MIN_TEXTS + 77, 5);
       const expected = await inline.score(batch);
       const parallel = await open(built.createOnnxRewardModel, threads, backend);
       const before = starts;
@@ -69,7 +70,7 @@ describe('onnx tokenizing on worker threads', () => {
       const encodeHere = createTextEncoder(new Tokenizer(tokenizer, tokenizerConfig), encoder);
       const pool = new built.TokenizerPool({ threads: 3, tokenizer, tokenizerConfig, encoder }, encodeHere);
       try {
-        const texts = requests(257, 3).map((request) => request.prompt + request.completion);
+        const texts = requests(PARALLEL_TOKENIZE_MIN_TEXTS + 1, 3).map((request) => request.prompt + request.completion);
         const plain = (encoded: { ids: ArrayLike<number>; typeIds?: ArrayLike<number> }) => ({ ids: Array.from(encoded.ids), typeIds: encoded.typeIds && Array.from(encoded.typeIds) });
         const expected = texts.map((text) => plain(encodeHere(text)));
         expect(expected.some((encoded) => encoded.ids.length === 24)).toBe(true); // some texts are cut
@@ -84,17 +85,17 @@ describe('onnx tokenizing on worker threads', () => {
     const model = await open(built.createOnnxRewardModel, 2);
     const before = starts;
     const inline = await open(createFromSources, 0);
-    const batch = requests(20, 9);
+    const batch = requests(PARALLEL_TOKENIZE_MIN_TEXTS - 1, 9);
     expect(await model.score(batch)).toEqual(await inline.score(batch));
     expect(starts).toBe(before);
   });
 
   it('closing the model ends its threads (the process does not wait on them)', async () => {
     const model = await built.createOnnxRewardModel({ id: 'bow', path: SHIPPED_MODEL, tokenizerThreads: 2 });
-    await model.score(requests(100, 1));
+    await model.score(requests(PARALLEL_TOKENIZE_MIN_TEXTS, 1));
     await model.close?.();
     await model.close?.();
     // Closed: further large calls are refused by the model's own closed state or tokenized inline, never hang.
-    await expect(Promise.race([model.score(requests(100, 2)).then(() => 'answered', () => 'refused'), new Promise((resolve) => setTimeout(() => resolve('hung'), 5000))])).resolves.not.toBe('hung');
+    await expect(Promise.race([model.score(requests(PARALLEL_TOKENIZE_MIN_TEXTS, 2)).then(() => 'answered', () => 'refused'), new Promise((resolve) => setTimeout(() => resolve('hung'), 5000))])).resolves.not.toBe('hung');
   });
 });
