@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   report: async () => (await import('./report.js')).benchReport,
   cache: async () => (await import('./cache.js')).benchCache,
   onnx: async () => (await import('./onnx.js')).benchOnnx,
+  score: async () => (await import('./score.js')).benchScore,
   server: async () => (await import('./server.js')).benchServer,
   router: async () => (await import('./router.js')).benchRouter,
   verifier: async () => (await import('./verifier.js')).benchVerifier,

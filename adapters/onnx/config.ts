@@ -3,7 +3,7 @@
  *
  *   {"id": "bow", "type": "onnx", "path": "models/bow-rm", "template": "{prompt}\n{completion}", "maxLength": 128,
  *    "label": {"positive": "POSITIVE", "negative": "NEGATIVE"}, "intraOpNumThreads": 2, "backend": "auto",
- *    "executionProviders": ["cuda", "cpu"]}
+ *    "executionProviders": ["cuda", "cpu"], "allowSpinning": false, "tokenizerThreads": 2}
  *
  * `path` resolves against the config file's folder. Every field is checked and every problem listed at once; an
  * error names the model and field.
@@ -45,6 +45,8 @@ export const fromConfig: AdapterFactory = (config, context) => {
   const template = read.string('template');
   const backend = read.oneOf('backend', ONNX_BACKENDS);
   const executionProviders = read.stringList('executionProviders');
+  const allowSpinning = read.boolean('allowSpinning');
+  const tokenizerThreads = read.number('tokenizerThreads', { integer: true, min: 0 });
   read.done();
   return createOnnxRewardModel({
     id: config.id,
@@ -55,6 +57,8 @@ export const fromConfig: AdapterFactory = (config, context) => {
     timeoutMs,
     backend,
     executionProviders,
+    allowSpinning,
+    tokenizerThreads,
     ...numbers,
   });
 };

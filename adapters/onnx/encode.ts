@@ -8,9 +8,9 @@ import type { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../../src/spec/errors.js';
 
 export interface EncodedText {
-  readonly ids: readonly number[];
+  readonly ids: ArrayLike<number>;
   /** Segment ids, when the graph takes `token_type_ids`. */
-  readonly typeIds?: readonly number[];
+  readonly typeIds?: ArrayLike<number>;
 }
 
 export interface TextEncoderOptions {
@@ -48,6 +48,7 @@ export function createTextEncoder(tokenizer: Tokenizer, options: TextEncoderOpti
   return (text) => {
     const encoding = withTypeIds ? tokenizer.encode(text, { return_token_type_ids: true }) : tokenizer.encode(text);
     if (encoding.ids.length > maxLength) return truncated(text);
-    return { ids: encoding.ids, typeIds: withTypeIds ? encoding.token_type_ids ?? new Array<number>(encoding.ids.length).fill(0) : undefined };
+    if (!withTypeIds) return { ids: encoding.ids };
+    return { ids: encoding.ids, typeIds: encoding.token_type_ids ?? new Array<number>(encoding.ids.length).fill(0) };
   };
 }

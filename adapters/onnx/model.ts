@@ -8,6 +8,7 @@
  * deterministic, so nothing is retried and there is no timeout unless asked for.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-web';
 import { chatTemplateSource, createChatTemplate } from '../../src/model/chat-template.js';
@@ -19,6 +20,10 @@ import { readModelFolder } from './folder.js';
 import { labelCount, resolveLabelRule, rewardOf, type LabelOption } from './labels.js';
 import { loadOnnxRuntime, ONNX_BACKENDS, type OnnxBackend } from './runtime.js';
 import { buildFeeds } from './tensors.js';
+import { TokenizerPool } from './tokenizer-pool.js';
+
+/** `tokenizerThreads` when a model does not say. */
+export const defaultTokenizerThreads = (): number => Math.min(4, availableParallelism());
 
 export interface OnnxRewardModelOptions {
   readonly id: string;
@@ -32,10 +37,25 @@ export interface OnnxRewardModelOptions {
   readonly maxLength?: number;
   /** Which logits make the reward. @default 'single' for one label; for two, positive minus negative (by label name, else 1 minus 0) */
   readonly label?: LabelOption;
-  /** Threads inside one operator. @default onnxruntime's choice (the physical cores) */
+  /**
+   * Threads inside one operator. onnxruntime-web has one pool per process: every web model must give the same
+   * count (or none). @default node: onnxruntime's choice (the physical cores); web: 1
+   */
   readonly intraOpNumThreads?: number;
   /** Threads across operators (onnxruntime-node). @default onnxruntime's choice */
   readonly interOpNumThreads?: number;
+  /**
+   * Let onnxruntime-node's idle pool threads spin (busy-wait) between runs instead of sleeping, as onnxruntime
+   * ships. Off by default: measured (docs/benchmarks.md), spinning threads burn the cores the JavaScript tokenizer
+   * needs, for no gain. onnxruntime-web has no such setting. @default false
+   */
+  readonly allowSpinning?: boolean;
+  /**
+   * Worker threads that tokenize large score calls (1,024 texts or more, e.g. a `score` chunk), each with the same tokenizer and options
+   * (the same ids). The tokenizer is JavaScript and, with a small RM, most of the work. 0 or 1: the calling
+   * thread only. @default the machine's available parallelism, at most 4
+   */
+  readonly tokenizerThreads?: number;
   /**
    * Which onnxruntime runs the graph: `node` (the optional onnxruntime-node package: native, CUDA), `web` (the
    * bundled onnxruntime-web: WebAssembly on the CPU), or `auto`: node when installed, else web. @default 'auto'
@@ -70,9 +90,19 @@ function compileTemplate(template: Template): (request: ScoreRequest) => string 
   };
 }
 
-/** A request with its token ids, as `score` hands it to the batching layer, so each text is tokenized once. */
-interface EncodedRequest extends ScoreRequest {
-  readonly encoded: EncodedText;
+/**
+ * The positions of `encodings` in order of token count, ties in input order: what sorting by `(length, index)`
+ * gives, as a counting sort (token counts are small integers), with no comparator call per pair.
+ */
+export function lengthOrder(encodings: readonly EncodedText[]): Int32Array {
+  let longest = 0;
+  for (const encoded of encodings) if (encoded.ids.length > longest) longest = encoded.ids.length;
+  const starts = new Int32Array(longest + 2);
+  for (const encoded of encodings) starts[encoded.ids.length + 1]++;
+  for (let length = 1; length < starts.length; length++) starts[length] += starts[length - 1];
+  const order = new Int32Array(encodings.length);
+  for (let index = 0; index < encodings.length; index++) order[starts[encodings[index].ids.length]++] = index;
+  return order;
 }
 
 export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Promise<RewardModel> {
@@ -87,6 +117,13 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
       throw new InvalidArgumentError(name, `Expected \`${name}\` of model \`${id}\` to be a positive integer, got \`${value}\``, { modelId: id });
     }
   }
+  const tokenizerThreads = options.tokenizerThreads ?? defaultTokenizerThreads();
+  if (typeof tokenizerThreads !== 'number' || !Number.isInteger(tokenizerThreads) || tokenizerThreads < 0) {
+    throw new InvalidArgumentError('tokenizerThreads', `Expected \`tokenizerThreads\` of model \`${id}\` to be a non-negative integer, got \`${String(options.tokenizerThreads)}\``, { modelId: id });
+  }
+  if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
+    throw new InvalidArgumentError('allowSpinning', `Expected \`allowSpinning\` of model \`${id}\` to be true or false, got \`${String(options.allowSpinning)}\``, { modelId: id });
+  }
   const backend = options.backend ?? 'auto';
   if (!(ONNX_BACKENDS as readonly string[]).includes(backend)) {
     throw new InvalidArgumentError('backend', `Expected \`backend\` of model \`${id}\` to be one of ${ONNX_BACKENDS.map((name) => `"${name}"`).join(', ')}, got \`${String(backend)}\``, { modelId: id });
@@ -95,7 +132,7 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
   if (providers !== undefined && (!Array.isArray(providers) || providers.length === 0 || !providers.every((provider) => typeof provider === 'string' && provider.length > 0))) {
     throw new InvalidArgumentError('executionProviders', `Expected \`executionProviders\` of model \`${id}\` to be a non-empty array of provider names such as ["cuda", "cpu"]`, { modelId: id });
   }
-  const settings = { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: options.interOpNumThreads, executionProviders: providers };
+  const settings = { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: options.interOpNumThreads, executionProviders: providers, allowSpinning: options.allowSpinning };
   const folder = await readModelFolder(options.path, id, options.file);
   const runtime = await loadOnnxRuntime(backend, id, settings);
   let tokenizer: Tokenizer;
@@ -126,7 +163,11 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
     const padToken = typeof folder.tokenizerConfig.pad_token === 'string' ? folder.tokenizerConfig.pad_token : '[PAD]';
     const padId = vocabulary.get(padToken) ?? (typeof folder.config.pad_token_id === 'number' ? folder.config.pad_token_id : 0);
     const unknownToken = typeof folder.tokenizerConfig.unk_token === 'string' ? folder.tokenizerConfig.unk_token : undefined;
-    const encode = createTextEncoder(tokenizer, { maxLength, unknownToken, withTypeIds: session.inputNames.includes('token_type_ids'), id });
+    const encoderOptions = { maxLength, unknownToken, withTypeIds: session.inputNames.includes('token_type_ids'), id };
+    const encode = createTextEncoder(tokenizer, encoderOptions);
+    const pool = tokenizerThreads > 1 && TokenizerPool.available()
+      ? new TokenizerPool({ threads: tokenizerThreads, tokenizer: folder.tokenizer, tokenizerConfig: folder.tokenizerConfig, encoder: encoderOptions }, encode)
+      : undefined;
     const applyTemplate = compileTemplate(options.template ?? DEFAULT_TEMPLATE);
     // Chat samples are rendered with the model's own chat template when tokenizer_config.json has one.
     const source = chatTemplateSource(folder.tokenizerConfig);
@@ -140,8 +181,8 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
       timeoutMs: options.timeoutMs ?? 0,
       retry: { retries: 0 },
       scoreBatch: async (batch) => {
-        // Only `score` below calls `inner`, always with encoded requests.
-        const encoded = (batch as readonly EncodedRequest[]).map((request) => request.encoded);
+        // Only `score` below calls `inner`, always with the encodings themselves (defineRewardModel only slices them).
+        const encoded = batch as readonly ScoreRequest[] as unknown as readonly EncodedText[];
         let output: ort.InferenceSession.OnnxValueMapType;
         try {
           output = await session.run(buildFeeds(encoded, { padId, inputNames: session.inputNames, Tensor: runtime.Tensor }), runtime.runOptions);
@@ -154,7 +195,9 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
           throw new InvalidResponseError(`Model \`${id}\`: expected \`logits\` of type float32 and shape [${batch.length}, ${labels}], got ${logits.type} [${logits.dims.join(', ')}]`, { modelId: id });
         }
         const data = logits.data as Float32Array;
-        return batch.map((_, row) => rewardOf(rule, data, row, labels));
+        const rewards = new Array<number>(batch.length);
+        for (let row = 0; row < batch.length; row++) rewards[row] = rewardOf(rule, data, row, labels);
+        return rewards;
       },
       close: async () => session.release(),
     });
@@ -163,17 +206,21 @@ export async function createOnnxRewardModel(options: OnnxRewardModelOptions): Pr
     return {
       id,
       async score(batch, scoreOptions) {
-        const encoded: EncodedRequest[] = batch.map((request) => ({ prompt: request.prompt, completion: request.completion, encoded: encode(render(request)) }));
-        // Length bucketing: consecutive requests in length order share a backend call and pad to similar lengths.
-        const order = Array.from(batch.keys()).sort((a, b) => encoded[a].encoded.ids.length - encoded[b].encoded.ids.length || a - b);
-        const sorted = await inner.score(order.map((index) => encoded[index]), scoreOptions);
+        const texts = batch.map(render);
+        const encodings = pool ? await pool.encode(texts) : texts.map(encode);
+        // Length bucketing: consecutive texts in length order share a backend call and pad to similar lengths.
+        const order = lengthOrder(encodings);
+        const sorted = new Array<EncodedText>(order.length);
+        for (let position = 0; position < order.length; position++) sorted[position] = encodings[order[position]];
+        const sortedScores = await inner.score(sorted as readonly EncodedText[] as unknown as readonly ScoreRequest[], scoreOptions);
         const scores = new Array<number>(batch.length);
-        order.forEach((index, position) => { scores[index] = sorted[position]; });
+        for (let position = 0; position < order.length; position++) scores[order[position]] = sortedScores[position];
         return scores;
       },
       async close() {
         if (closed) return;
         closed = true;
+        await pool?.close();
         await inner.close?.();
       },
     };

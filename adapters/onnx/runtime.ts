@@ -24,7 +24,34 @@ export interface OnnxSessionSettings {
   readonly interOpNumThreads?: number;
   /** Execution providers in order of preference, e.g. `['cuda', 'cpu']` (onnxruntime-node only). */
   readonly executionProviders?: readonly string[];
+  /**
+   * Whether onnxruntime-node's idle pool threads spin (busy-wait) between runs, as onnxruntime ships, or sleep
+   * (the adapter's default, measured in docs/benchmarks.md). onnxruntime-web has no such setting.
+   */
+  readonly allowSpinning?: boolean;
 }
+
+/**
+ * onnxruntime-node's session options for `settings`: full graph optimization, the thread counts and providers
+ * asked for (else onnxruntime's), and spinning off unless asked for (the session config entries
+ * `session.intra_op.allow_spinning` and `session.inter_op.allow_spinning`). Exported for the benchmarks, whose bare
+ * sessions get the same options.
+ */
+export function nodeSessionOptions(settings: OnnxSessionSettings): ort.InferenceSession.SessionOptions {
+  const spin = settings.allowSpinning === true ? '1' : '0';
+  // onnxruntime-node rejects keys that are present but undefined.
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+  };
+  if (settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = settings.intraOpNumThreads;
+  if (settings.interOpNumThreads !== undefined) options.interOpNumThreads = settings.interOpNumThreads;
+  if (settings.executionProviders !== undefined) options.executionProviders = [...settings.executionProviders] as ort.InferenceSession.ExecutionProviderConfig[];
+  return options;
+}
+
+/** onnxruntime-web's WebAssembly threads when a model does not say: one (measured, docs/benchmarks.md). */
+export const WEB_DEFAULT_THREADS = 1;
 
 export interface OnnxRuntime {
   readonly name: 'onnxruntime-node' | 'onnxruntime-web';
@@ -64,14 +91,7 @@ function loadNode(): Promise<OnnxRuntime | undefined> {
       name: 'onnxruntime-node',
       Tensor: ortNode.Tensor,
       runOptions: { logSeverityLevel: 4 },
-      createSession: (file, settings) => {
-        // onnxruntime-node rejects keys that are present but undefined.
-        const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
-        if (settings.intraOpNumThreads !== undefined) options.intraOpNumThreads = settings.intraOpNumThreads;
-        if (settings.interOpNumThreads !== undefined) options.interOpNumThreads = settings.interOpNumThreads;
-        if (settings.executionProviders !== undefined) options.executionProviders = [...settings.executionProviders] as ort.InferenceSession.ExecutionProviderConfig[];
-        return ortNode.InferenceSession.create(file, options);
-      },
+      createSession: (file, settings) => ortNode.InferenceSession.create(file, nodeSessionOptions(settings)),
     };
   })();
   return nodeRuntime;
@@ -80,17 +100,26 @@ function loadNode(): Promise<OnnxRuntime | undefined> {
 function loadWeb(): Promise<OnnxRuntime> {
   webRuntime ??= (async () => {
     const ortWeb = await import('onnxruntime-web');
-    // One WebAssembly thread: Node has no cross-origin isolation to negotiate, and small reward models gain little
-    // from threads; intraOpNumThreads raises it.
-    ortWeb.env.wasm.numThreads = 1;
+    // The WebAssembly runtime has one thread pool for the whole process, sized by env.wasm.numThreads when the
+    // first session starts it; a session cannot change it later. In Node its threads are worker threads.
+    // (env.wasm.simd only turns feature checking off: 1.30 ships SIMD builds only.)
+    let startedThreads: number | undefined;
     return {
       name: 'onnxruntime-web',
       Tensor: ortWeb.Tensor,
       runOptions: { logSeverityLevel: 4 },
       createSession: async (file, settings) => {
-        if (settings.intraOpNumThreads !== undefined) ortWeb.env.wasm.numThreads = settings.intraOpNumThreads;
         // The web runtime takes the graph's bytes (it has no file system of its own).
         const bytes = new Uint8Array(await readFile(file));
+        const threads = settings.intraOpNumThreads ?? startedThreads ?? WEB_DEFAULT_THREADS;
+        if (startedThreads !== undefined && threads !== startedThreads) {
+          throw new Error(
+            `intraOpNumThreads ${threads} cannot apply: onnxruntime-web runs one WebAssembly thread pool per process, started with ${startedThreads} thread(s) by the first web model; ` +
+              'give every web model the same intraOpNumThreads (or none)',
+          );
+        }
+        startedThreads ??= threads;
+        ortWeb.env.wasm.numThreads = threads;
         return ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
       },
     };

@@ -5,7 +5,7 @@
  */
 export const ONNX_FIELDS = [
   'id', 'type', 'path', 'file', 'template', 'label', 'maxLength', 'backend', 'executionProviders',
-  'intraOpNumThreads', 'interOpNumThreads', 'maxBatchSize', 'concurrency', 'timeoutMs',
+  'intraOpNumThreads', 'interOpNumThreads', 'allowSpinning', 'tokenizerThreads', 'maxBatchSize', 'concurrency', 'timeoutMs',
 ] as const;
 
 export const LEXICON_CONFIG_FIELDS = ['id', 'type', 'name', 'field', 'template', 'extras', 'maxBatchSize', 'concurrency'] as const;

@@ -115,7 +115,7 @@ describe('config typos and secrets', () => {
       'Invalid model config (9 problems):',
       '  models.json: models[0].templte (model `lex`): unknown field; did you mean `template`?',
       '  models.json: models[1].maxLenght (model `bow`): unknown field; did you mean `maxLength`?',
-      '  models.json: models[1].treads (model `bow`): unknown field; expected one of `id`, `type`, `path`, `file`, `template`, `label`, `maxLength`, `backend`, `executionProviders`, `intraOpNumThreads`, `interOpNumThreads`, `maxBatchSize`, `concurrency`, `timeoutMs`',
+      '  models.json: models[1].treads (model `bow`): unknown field; expected one of `id`, `type`, `path`, `file`, `template`, `label`, `maxLength`, `backend`, `executionProviders`, `intraOpNumThreads`, `interOpNumThreads`, `allowSpinning`, `tokenizerThreads`, `maxBatchSize`, `concurrency`, `timeoutMs`',
       '  models.json: models[2].timeout (model `gold`): unknown field; did you mean `timeoutMs`?',
       '  models.json: models[2].scorekey (model `gold`): unknown field; did you mean `scoreKey`?',
       '  models.json: models[3].model (model `tei`): unknown field here: `model` belongs to protocol "vllm-classify", not "tei"',
