@@ -35,9 +35,23 @@ export function createFunctionModel(options: FunctionModelOptions): RewardModel 
   }
   return defineRewardModel({
     ...options,
-    scoreBatch: async (batch, { signal }) => {
-      if (batchScore) return batchScore(batch, { signal });
-      return Promise.all(batch.map((request) => score!(request, { signal })));
+    scoreBatch: async (batch, backend) => {
+      // The signal is read only if the function reads it (defineRewardModel makes it on first use).
+      const context: FunctionCallContext = {
+        get signal() {
+          return backend.signal;
+        },
+      };
+      if (batchScore) return batchScore(batch, context);
+      // A function that answers at once (most rule-based rewards) is not wrapped in a promise per request.
+      const values = new Array<number | Promise<number>>(batch.length);
+      let pending = false;
+      for (let i = 0; i < batch.length; i++) {
+        const value = score!(batch[i], context);
+        values[i] = value;
+        if (!pending && typeof (value as { then?: unknown } | null)?.then === 'function') pending = true;
+      }
+      return pending ? Promise.all(values) : (values as number[]);
     },
   });
 }

@@ -47,13 +47,16 @@ interface EntryLabel {
   readonly key: string;
 }
 
-interface Entry {
-  score: number;
-  readonly modelId: string;
-  readonly prompt: string;
-  readonly completion: string;
-  /** Absent for a request without a label. */
-  readonly label?: EntryLabel;
+/** One cached score; a class, so every entry has one shape (no per-entry property transitions). */
+class Entry {
+  constructor(
+    public score: number,
+    readonly modelId: string,
+    readonly prompt: string,
+    readonly completion: string,
+    /** Undefined for a request without a label. */
+    readonly label: EntryLabel | undefined,
+  ) {}
 }
 
 type Index = Map<string, Map<string, Map<string, Entry>>>;
@@ -77,6 +80,7 @@ export class ScoreCache {
   private readonly labelled: LabelledIndex = new Map();
   private readonly labelledObjects: LabelledIndex = new Map();
   private readonly entries: LRUCache<Entry, Entry>;
+  private readonly byteBound: boolean;
   private hitCount = 0;
   private missCount = 0;
 
@@ -88,6 +92,7 @@ export class ScoreCache {
     if (options.maxBytes !== undefined && !(Number.isInteger(options.maxBytes) && options.maxBytes > 0)) {
       throw new InvalidArgumentError('maxBytes', `Expected \`maxBytes\` to be a positive integer, got \`${options.maxBytes}\``);
     }
+    this.byteBound = options.maxBytes !== undefined;
     this.entries = new LRUCache<Entry, Entry>({
       max: maxEntries,
       dispose: (entry) => this.unindex(entry),
@@ -113,11 +118,15 @@ export class ScoreCache {
   }
 
   get(modelId: string, request: ScoreRequest): number | undefined {
-    const { label } = request;
+    return this.find(modelId, request.prompt, request.completion, request.label);
+  }
+
+  /** `get` with the request's fields passed one by one (withCache looks up without building a request object). */
+  find(modelId: string, prompt: string, completion: string, label: Label | undefined): number | undefined {
     let entry: Entry | undefined;
-    if (label === undefined) entry = this.index.get(modelId)?.get(request.prompt)?.get(request.completion);
-    else if (typeof label === 'object') entry = this.labelledObjects.get(modelId)?.get(request.prompt)?.get(request.completion)?.get(labelKey(label));
-    else entry = this.labelled.get(modelId)?.get(request.prompt)?.get(request.completion)?.get(label);
+    if (label === undefined) entry = this.index.get(modelId)?.get(prompt)?.get(completion);
+    else if (typeof label === 'object') entry = this.labelledObjects.get(modelId)?.get(prompt)?.get(completion)?.get(labelKey(label));
+    else entry = this.labelled.get(modelId)?.get(prompt)?.get(completion)?.get(label);
     if (entry === undefined) {
       this.missCount++;
       return undefined;
@@ -128,20 +137,25 @@ export class ScoreCache {
   }
 
   set(modelId: string, request: ScoreRequest, score: number): void {
+    this.store(modelId, request.prompt, request.completion, request.label, score);
+  }
+
+  /** `set` with the request's fields passed one by one. */
+  store(modelId: string, prompt: string, completion: string, requestLabel: Label | undefined, score: number): void {
     let entries: Map<Slot, Entry>;
     let slot: Slot;
     let label: EntryLabel | undefined;
-    if (request.label === undefined) {
-      entries = this.slots(this.index, modelId, request.prompt) as Map<Slot, Entry>;
-      slot = request.completion;
+    if (requestLabel === undefined) {
+      entries = this.slots(this.index, modelId, prompt) as Map<Slot, Entry>;
+      slot = completion;
     } else {
-      const placed = placeLabel(request.label);
-      const byCompletion = this.slots(placed.object ? this.labelledObjects : this.labelled, modelId, request.prompt);
-      let byLabel = byCompletion.get(request.completion);
-      if (!byLabel) byCompletion.set(request.completion, (byLabel = new Map()));
+      const placed = placeLabel(requestLabel);
+      const byCompletion = this.slots(placed.object ? this.labelledObjects : this.labelled, modelId, prompt);
+      let byLabel = byCompletion.get(completion);
+      if (!byLabel) byCompletion.set(completion, (byLabel = new Map()));
       entries = byLabel;
       slot = placed.slot;
-      label = { ...placed, key: labelKey(request.label) };
+      label = { ...placed, key: labelKey(requestLabel) };
     }
     const existing = entries.get(slot);
     if (existing) {
@@ -149,11 +163,11 @@ export class ScoreCache {
       this.entries.get(existing);
       return;
     }
-    const entry: Entry = { score, modelId, prompt: request.prompt, completion: request.completion, ...(label === undefined ? {} : { label }) };
+    const entry = new Entry(score, modelId, prompt, completion, label);
     entries.set(slot, entry);
     this.entries.set(entry, entry);
     // lru-cache declines an entry larger than maxBytes on its own; keep the index in step.
-    if (!this.entries.has(entry)) this.unindex(entry);
+    if (this.byteBound && !this.entries.has(entry)) this.unindex(entry);
   }
 
   clear(): void {
@@ -206,19 +220,29 @@ export class ScoreCache {
 }
 
 /**
+/** Whether two labels are one cache key (as the index tells them apart: by value and type, objects by their key). */
+function sameLabel(a: Label | undefined, b: Label | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (typeof a === 'object' || typeof b === 'object') return typeof a === 'object' && typeof b === 'object' && labelKey(a) === labelKey(b);
+  return a === b;
+}
+
 /**
- * Where a request's score is cached. Labels are part of the key only for a model that uses them (`labels` set). A
- * chat request is keyed by its whole conversation (an RM with a chat template sees the messages, and two
- * conversations can share a plain rendering), under a model key no plain entry can have: model ids never contain NUL
- * (checked by `withCache`).
+ * Where a request's score is cached: the model key, prompt, completion and label the index is looked up with.
+ * Labels are part of the key only for a model that uses them (`labels` set). A chat request is keyed by its whole
+ * conversation (an RM with a chat template sees the messages, and two conversations can share a plain rendering),
+ * under a model key no plain entry can have: model ids never contain NUL (checked by `withCache`).
  */
-function cacheSlot(modelId: string, request: ScoreRequest, keyOnLabels: boolean): { readonly id: string; readonly request: ScoreRequest } {
-  const label = keyOnLabels ? request.label : undefined;
-  if (request.messages === undefined) {
-    return { id: modelId, request: label === undefined && request.label !== undefined ? { prompt: request.prompt, completion: request.completion } : request };
-  }
-  const conversation = { prompt: JSON.stringify(request.messages.map((message) => [message.role, message.content])), completion: '' };
-  return { id: `${modelId}\u0000chat`, request: label === undefined ? conversation : { ...conversation, label } };
+interface Slot4 {
+  readonly id: string;
+  readonly prompt: string;
+  readonly completion: string;
+  readonly label: Label | undefined;
+}
+
+function chatSlot(modelId: string, request: ScoreRequest, label: Label | undefined): Slot4 {
+  const prompt = JSON.stringify((request.messages as NonNullable<ScoreRequest['messages']>).map((message) => [message.role, message.content]));
+  return { id: `${modelId}\u0000chat`, prompt, completion: '', label };
 }
 
 /**
@@ -228,34 +252,75 @@ function cacheSlot(modelId: string, request: ScoreRequest, keyOnLabels: boolean)
 export function withCache(model: RewardModel, cache: ScoreCache): RewardModel {
   if (model.id.includes('\u0000')) throw new InvalidArgumentError('id', `Expected a model id without NUL characters, got one of ${model.id.length} characters`);
   const keyOnLabels = model.labels !== undefined;
+  const { id } = model;
   return {
-    id: model.id,
+    id,
     ...(model.labels ? { labels: model.labels } : {}),
     async score(batch: readonly ScoreRequest[], options?: ScoreOptions): Promise<number[]> {
       const out = new Array<number>(batch.length);
-      // Misses by key, so a pair that appears twice in one batch (policies often repeat a completion) is sent once.
-      const missing = new Map<string, number[]>();
+      // Plain requests are looked up by their own fields (no key string, no slot object); chat ones by their conversation.
+      let chats: Array<Slot4 | undefined> | undefined;
+      // Misses in batch order, each pair once (policies often repeat a completion): `sent` holds the batch index
+      // of each pair's first request, `copies` the later requests of an already-missing pair, as [batch index, k].
+      const sent: number[] = [];
+      let copies: number[] | undefined;
+      // Misses by completion (chat: by conversation), to find repeats without building a flat key.
+      let byText: Map<string, number[]> | undefined;
       for (let i = 0; i < batch.length; i++) {
-        const slot = cacheSlot(model.id, batch[i], keyOnLabels);
-        const hit = cache.get(slot.id, slot.request);
+        const request = batch[i];
+        const label = keyOnLabels ? request.label : undefined;
+        let slotId = id;
+        let prompt = request.prompt;
+        let completion = request.completion;
+        if (request.messages !== undefined) {
+          const slot = chatSlot(id, request, label);
+          (chats ??= new Array<Slot4 | undefined>(batch.length))[i] = slot;
+          slotId = slot.id;
+          prompt = slot.prompt;
+          completion = slot.completion;
+        }
+        const hit = cache.find(slotId, prompt, completion, label);
         if (hit !== undefined) {
           out[i] = hit;
           continue;
         }
-        const key = ScoreCache.key(slot.id, slot.request);
-        const places = missing.get(key);
-        if (places) places.push(i);
-        else missing.set(key, [i]);
-      }
-      if (missing.size > 0) {
-        const places = [...missing.values()];
-        // Validated here too: a hand-written RewardModel may not keep the contract, and a bad value must never be cached.
-        const scores = validateScores(model.id, await model.score(places.map((at) => batch[at[0]]), options), places.length);
-        for (let k = 0; k < places.length; k++) {
-          for (const i of places[k]) out[i] = scores[k];
-          const slot = cacheSlot(model.id, batch[places[k][0]], keyOnLabels);
-          cache.set(slot.id, slot.request, scores[k]);
+        const text = completion.length > 0 ? completion : prompt;
+        byText ??= new Map();
+        const candidates = byText.get(text);
+        let repeatOf = -1;
+        if (candidates) {
+          for (const k of candidates) {
+            const first = sent[k];
+            const other = chats?.[first];
+            const otherId = other ? other.id : id;
+            const otherPrompt = other ? other.prompt : batch[first].prompt;
+            const otherCompletion = other ? other.completion : batch[first].completion;
+            if (otherId === slotId && otherPrompt === prompt && otherCompletion === completion && sameLabel(keyOnLabels ? batch[first].label : undefined, label)) {
+              repeatOf = k;
+              break;
+            }
+          }
         }
+        if (repeatOf >= 0) {
+          (copies ??= []).push(i, repeatOf);
+          continue;
+        }
+        if (candidates) candidates.push(sent.length);
+        else byText.set(text, [sent.length]);
+        sent.push(i);
+      }
+      if (sent.length > 0) {
+        // Validated here too: a hand-written RewardModel may not keep the contract, and a bad value must never be cached.
+        const scores = validateScores(id, await model.score(sent.length === batch.length ? batch : sent.map((at) => batch[at]), options), sent.length);
+        for (let k = 0; k < sent.length; k++) {
+          const at = sent[k];
+          out[at] = scores[k];
+          const slot = chats?.[at];
+          const request = batch[at];
+          if (slot) cache.store(slot.id, slot.prompt, slot.completion, slot.label, scores[k]);
+          else cache.store(id, request.prompt, request.completion, keyOnLabels ? request.label : undefined, scores[k]);
+        }
+        if (copies) for (let c = 0; c < copies.length; c += 2) out[copies[c]] = scores[copies[c + 1]];
       }
       return out;
     },

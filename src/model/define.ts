@@ -102,19 +102,49 @@ export function defineRewardModel(options: DefineRewardModelOptions): RewardMode
         throw new InvalidResponseError(`Model \`${id}\` failed: ${error instanceof Error ? error.message : String(error)}`, { modelId: id, cause: error });
       }
     }
-    const controller = new AbortController();
+    // The backend's signal is made only if the backend reads it (the function adapter's functions mostly do not):
+    // an AbortController and its listeners cost more than a fast local backend's whole call. The timeout and the
+    // caller's abort settle the call through `abort` either way, and abort the signal if it was made.
+    let controller: AbortController | undefined;
+    let abortReason: unknown;
+    let aborted = false;
+    let settle: ((error: unknown) => void) | undefined;
     let timedOut = false;
-    const onAbort = () => controller.abort(outer?.reason);
+    const abort = (reason: unknown) => {
+      if (aborted) return;
+      aborted = true;
+      abortReason = reason;
+      controller?.abort(reason);
+      settle?.(new AbortedError());
+    };
+    const onAbort = () => abort(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs > 0 ? setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs) : undefined;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            abort(undefined);
+          }, timeoutMs)
+        : undefined;
+    const context: BackendCallContext = {
+      get signal(): AbortSignal {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (aborted) controller.abort(abortReason);
+        }
+        return controller.signal;
+      },
+      attempt,
+    };
     try {
-      const work = options.scoreBatch(batch, { signal: controller.signal, attempt });
+      const work = options.scoreBatch(batch, context);
       // Settle on abort even if the backend ignores its signal.
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(new AbortedError()), { once: true });
+      const stopped = new Promise<never>((_, reject) => {
+        settle = reject;
+        if (aborted) reject(new AbortedError());
       });
-      aborted.catch(() => undefined);
-      const values = await Promise.race([work, aborted]);
+      stopped.catch(() => undefined);
+      const values = await Promise.race([work, stopped]);
       return validateScores(id, values, batch.length);
     } catch (error) {
       if (timedOut) throw new TimeoutError(`Model \`${id}\` did not answer within ${timeoutMs} ms`, { modelId: id, timeoutMs, cause: error });
@@ -134,20 +164,19 @@ export function defineRewardModel(options: DefineRewardModelOptions): RewardMode
       const { signal } = scoreOptions;
       if (signal?.aborted) throw new AbortedError(`Scoring with model \`${id}\` was aborted`, { modelId: id });
       if (batch.length === 0) return [];
+      const run = (chunk: readonly ScoreRequest[]) =>
+        limit(() =>
+          withRetry((attempt) => callOnce(chunk, attempt, signal), options.retry, {
+            signal,
+            sleep: options.sleep,
+            random: options.random,
+            onRetry: options.onRetry,
+          }),
+        );
+      if (batch.length <= maxBatchSize) return run(batch);
       const chunks: Array<readonly ScoreRequest[]> = [];
       for (let start = 0; start < batch.length; start += maxBatchSize) chunks.push(batch.slice(start, start + maxBatchSize));
-      const results = await Promise.all(
-        chunks.map((chunk) =>
-          limit(() =>
-            withRetry((attempt) => callOnce(chunk, attempt, signal), options.retry, {
-              signal,
-              sleep: options.sleep,
-              random: options.random,
-              onRetry: options.onRetry,
-            }),
-          ),
-        ),
-      );
+      const results = await Promise.all(chunks.map(run));
       return results.flat();
     },
     close: options.close,

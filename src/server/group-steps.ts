@@ -12,7 +12,7 @@
  * (code-unit order, then arrival) and each group's completions by text. Router results are read back by position,
  * never by `prompt_id`, so two prompts whose ids collide can never trade rewards.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { RouterGroup, RouterResult } from '../route/index.js';
 import type { Label } from '../spec/label.js';
 import { InvalidResponseError } from '../spec/errors.js';
@@ -74,10 +74,16 @@ export interface GroupStepsStats {
   readonly waitingSamples: number;
 }
 
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
+
 /** `group-` + 16 hex digits of SHA-256 over the prompt's UTF-16 code units (lone surrogates included, unlike UTF-8). */
 export function groupPromptId(prompt: string): string {
-  return `group-${createHash('sha256').update(Buffer.from(prompt, 'utf16le')).digest('hex').slice(0, 16)}`;
+  const bytes = Buffer.from(prompt, 'utf16le');
+  // crypto.hash (node 20.12+) hashes in one call, without a Hash object and its stream machinery.
+  const hex = oneShotHash ? oneShotHash('sha256', bytes, 'hex') : crypto.createHash('sha256').update(bytes).digest('hex');
+  return `group-${hex.slice(0, 16)}`;
 }
+
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -151,9 +151,13 @@ export class TeacherScorer {
         causes.set(model, error);
         continue;
       }
+      // One source object for the whole call: it is only read (and serialized).
+      const source = { model };
+      const failover = index > 0;
+      const raw_ = this.output === 'raw';
       return raw.map((value) => {
         const normalized = normalizeReward(value, scale);
-        return { reward: this.output === 'raw' ? value : normalized, normalized, source: { model }, failover: index > 0 };
+        return { reward: raw_ ? value : normalized, normalized, source, failover };
       });
     }
     throw new AllCandidatesFailedError(causes);

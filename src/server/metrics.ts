@@ -126,6 +126,8 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     registers,
   });
 
+  const requestLabels = new Map<string, { readonly counted: { endpoint: string; status: string }; readonly timed: { endpoint: string } }>();
+
   const { cache } = options;
   if (cache) {
     // The cache keeps cumulative counts; a counter mirrors them at scrape time.
@@ -160,17 +162,20 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   return {
     registry,
     instrumentModel(model) {
+      // Label sets made once per model, not per call (prom-client hashes whatever it is given).
+      const ok = { model: model.id, outcome: 'ok' };
+      const failed = { model: model.id, outcome: 'error' };
       return {
         id: model.id,
         ...(model.labels ? { labels: model.labels } : {}),
         async score(batch: readonly ScoreRequest[], scoreOptions?: ScoreOptions) {
-          const stop = modelLatency.startTimer({ model: model.id });
+          const started = performance.now();
           try {
             const scores = await model.score(batch, scoreOptions);
-            stop({ outcome: 'ok' });
+            modelLatency.observe(ok, (performance.now() - started) / 1000);
             return scores;
           } catch (error) {
-            stop({ outcome: 'error' });
+            modelLatency.observe(failed, (performance.now() - started) / 1000);
             throw error;
           }
         },
@@ -196,8 +201,15 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
       };
     },
     observeRequest(endpoint, status, seconds) {
-      requests.inc({ endpoint, status: String(status) });
-      requestDuration.observe({ endpoint }, seconds);
+      const key = `${status} ${endpoint}`;
+      let labels = requestLabels.get(key);
+      if (labels === undefined) {
+        labels = { counted: { endpoint, status: String(status) }, timed: { endpoint } };
+        // Endpoints are the handler's fixed routes and `other`, statuses a few dozen codes: the map stays small.
+        requestLabels.set(key, labels);
+      }
+      requests.inc(labels.counted);
+      requestDuration.observe(labels.timed, seconds);
     },
     setPendingSamples(read) {
       readPending = read;

@@ -179,31 +179,41 @@ export class SampleGroups {
   /** Scores one request's samples; resolves with one reward per sample, in order. */
   add(samples: readonly ConversationSample[], options: { readonly eval?: boolean } = {}): Promise<SampleReward[]> {
     const evaluation = options.eval === true;
-    const results: Array<Promise<SampleReward>> = [];
+    // One promise per request, not per sample: each sample's waiter writes its place in `sink`.
+    const sink = new RewardSink(samples.length, this);
+    // The router's state and the teacher it names, read once per request (nothing can change them in between).
+    let named: { readonly state: RouterState; readonly teacher: PinnedTeacher | null } | undefined;
+    const teacherNow = () => (named ??= this.nameTeacher(this.router.state(), evaluation));
     // Pinned samples of this request are scored together, one backend call per teacher.
     const batches = new Map<string, { teacher: PinnedTeacher; requests: ScoreRequest[]; resolvers: Waiter[]; evaluation: boolean[]; groups: Set<OpenGroup> }>();
-    for (const sample of samples) {
-      const group = this.groupFor(sample, evaluation);
-      const entry: GroupSample = { completion: sample.completion, completionMessages: sample.messages?.slice(sample.promptMessages?.length ?? 1), label: sample.label, waiter: undefined };
+    let lastTeacher: PinnedTeacher | undefined;
+    let lastKey = '';
+    for (let index = 0; index < samples.length; index++) {
+      const sample = samples[index];
+      const group = this.groupFor(sample, evaluation, teacherNow);
+      const entry: GroupSample = {
+        completion: sample.completion,
+        completionMessages: sample.messages === undefined ? undefined : sample.messages.slice(sample.promptMessages?.length ?? 1),
+        label: sample.label,
+        waiter: undefined,
+      };
       group.samples.push(entry);
-      results.push(
-        new Promise<SampleReward>((resolve, reject) => {
-          // A reward that comes from a router step (warm-up, rescue) gets its (0, 1) score here.
-          const waiter = { resolve: (reward: SampleReward) => resolve(Number.isNaN(reward.score) ? { ...reward, score: this.unitScoreOf(reward) } : reward), reject };
-          if (group.mode === 'pinned' && group.teacher) {
-            const teacher = group.teacher;
-            const key = teacherKey(teacher);
-            let batch = batches.get(key);
-            if (!batch) batches.set(key, (batch = { teacher, requests: [], resolvers: [], evaluation: [], groups: new Set() }));
-            batch.groups.add(group);
-            batch.requests.push(requestOf(group, entry));
-            batch.resolvers.push(waiter);
-            batch.evaluation.push(group.evaluation);
-          } else {
-            entry.waiter = waiter;
-          }
-        }),
-      );
+      const waiter = new SinkWaiter(sink, index);
+      if (group.mode === 'pinned' && group.teacher) {
+        const teacher = group.teacher;
+        if (teacher !== lastTeacher) {
+          lastTeacher = teacher;
+          lastKey = teacherKey(teacher);
+        }
+        let batch = batches.get(lastKey);
+        if (!batch) batches.set(lastKey, (batch = { teacher, requests: [], resolvers: [], evaluation: [], groups: new Set() }));
+        batch.groups.add(group);
+        batch.requests.push(requestOf(group, entry));
+        batch.resolvers.push(waiter);
+        batch.evaluation.push(group.evaluation);
+      } else {
+        entry.waiter = waiter;
+      }
       if (group.samples.length >= this.groupSize) this.close(group, 'complete');
     }
     for (const batch of batches.values()) {
@@ -212,7 +222,12 @@ export class SampleGroups {
     }
     // Shutting down: a request that was still being read gets its groups closed and stepped at once.
     if (this.draining) for (const map of [this.plain, this.chat, this.evalPlain, this.evalChat]) for (const group of [...map.values()]) this.close(group, 'window');
-    return Promise.all(results);
+    return sink.promise;
+  }
+
+  /** A reward that comes from a router step (warm-up, rescue) gets its (0, 1) score here. */
+  withUnitScore(reward: SampleReward): SampleReward {
+    return Number.isNaN(reward.score) ? { ...reward, score: this.unitScoreOf(reward) } : reward;
   }
 
   private unitScoreOf(reward: SampleReward): number {
@@ -273,7 +288,7 @@ export class SampleGroups {
     await this.steps.drain();
   }
 
-  private groupFor(sample: ConversationSample, evaluation: boolean): OpenGroup {
+  private groupFor(sample: ConversationSample, evaluation: boolean, teacherNow: () => { readonly state: RouterState; readonly teacher: PinnedTeacher | null }): OpenGroup {
     const chat = sample.promptMessages !== undefined;
     const map = evaluation ? (chat ? this.evalChat : this.evalPlain) : chat ? this.chat : this.plain;
     const key = chat ? JSON.stringify((sample.promptMessages as readonly ChatMessage[]).map((message) => [message.role, message.content])) : sample.prompt;
@@ -293,7 +308,7 @@ export class SampleGroups {
       scoring: [],
       timer: undefined,
     };
-    this.assignTeacher(group, this.router.state());
+    this.pin(group, teacherNow().teacher, evaluation);
     map.set(key, group);
     if (!this.draining) {
       group.timer = setTimeout(() => this.close(group, 'window'), this.windowMs);
@@ -302,11 +317,20 @@ export class SampleGroups {
     return group;
   }
 
-  /** Pins the group's teacher when the router can name one; otherwise its samples wait (routed, or held for evaluation). */
-  private assignTeacher(group: OpenGroup, state: RouterState, evaluation = group.evaluation): void {
+  /** The teacher a new group (training or evaluation) gets in `state`, or null when its samples must wait. */
+  private nameTeacher(state: RouterState, evaluation: boolean): { readonly state: RouterState; readonly teacher: PinnedTeacher | null } {
     const rescue = state.strategy === 'rescue' && !evaluation;
     const teacher = rescue || !this.scorer ? null : pinTeacher(state);
-    if (teacher && (teacher.kind === 'mix' || this.scorer?.has(teacher.model))) {
+    return { state, teacher: teacher && (teacher.kind === 'mix' || this.scorer?.has(teacher.model)) ? teacher : null };
+  }
+
+  /** Pins the group's teacher when the router can name one; otherwise its samples wait (routed, or held for evaluation). */
+  private assignTeacher(group: OpenGroup, state: RouterState, evaluation = group.evaluation): void {
+    this.pin(group, this.nameTeacher(state, evaluation).teacher, evaluation);
+  }
+
+  private pin(group: OpenGroup, teacher: PinnedTeacher | null, evaluation: boolean): void {
+    if (teacher) {
       group.mode = 'pinned';
       group.teacher = teacher;
     } else {
@@ -331,7 +355,8 @@ export class SampleGroups {
       sequence: group.sequence,
       prompt: group.prompt,
       promptMessages: group.promptMessages,
-      samples: group.samples.map((sample) => ({ completion: sample.completion, completionMessages: sample.completionMessages, label: sample.label, waiter: sample.waiter })),
+      // The group left its map above, so nothing changes its samples any more: the step reads them as they are.
+      samples: group.samples,
       openedAt: group.openedAt,
       complete: size >= this.groupSize,
       routed: group.mode !== 'pinned',
@@ -398,6 +423,62 @@ export class SampleGroups {
     } catch (error) {
       for (const resolver of resolvers) resolver.reject(error);
     }
+  }
+}
+
+/** The rewards of one `add` call: settles once every sample has its reward, or at the first failure. */
+class RewardSink {
+  readonly out: SampleReward[];
+  readonly promise: Promise<SampleReward[]>;
+  private left: number;
+  private settled = false;
+  private resolvePromise!: (rewards: SampleReward[]) => void;
+  private rejectPromise!: (error: unknown) => void;
+
+  constructor(
+    size: number,
+    readonly groups: SampleGroups,
+  ) {
+    this.out = new Array<SampleReward>(size);
+    this.left = size;
+    this.promise = new Promise<SampleReward[]>((resolve, reject) => {
+      this.resolvePromise = resolve;
+      this.rejectPromise = reject;
+    });
+    if (size === 0) this.finish();
+  }
+
+  put(index: number, reward: SampleReward): void {
+    if (this.settled || this.out[index] !== undefined) return;
+    this.out[index] = reward;
+    if (--this.left === 0) this.finish();
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.rejectPromise(error);
+  }
+
+  private finish(): void {
+    this.settled = true;
+    this.resolvePromise(this.out);
+  }
+}
+
+/** One sample's place in its request's sink. */
+class SinkWaiter implements Waiter {
+  constructor(
+    private readonly sink: RewardSink,
+    private readonly index: number,
+  ) {}
+
+  resolve(reward: SampleReward): void {
+    this.sink.put(this.index, this.sink.groups.withUnitScore(reward));
+  }
+
+  reject(error: unknown): void {
+    this.sink.fail(error);
   }
 }
 

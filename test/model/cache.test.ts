@@ -250,6 +250,33 @@ describe('withCache', () => {
     expect(cache.stats()).toMatchObject({ hits: 4, misses: 5, size: 4 });
   });
 
+  it('deduplicates a batch by the whole key: one completion under two prompts, two labels, or a chat and a plain request are sent apart', async () => {
+    const seen: ScoreRequest[] = [];
+    const model = createFunctionModel({
+      id: 'labelled',
+      labels: 'optional',
+      batchScore: (requests) => {
+        seen.push(...requests);
+        return requests.map((r, i) => i + 1);
+      },
+    });
+    const cached = withCache(model, new ScoreCache());
+    const chat: ScoreRequest = { prompt: 'p', completion: 'same', messages: [{ role: 'user', content: 'p' }, { role: 'assistant', content: 'same' }] };
+    const batch: ScoreRequest[] = [
+      request('p', 'same'),
+      request('q', 'same'),
+      { ...request('p', 'same'), label: 1 },
+      { ...request('p', 'same'), label: '1' },
+      chat,
+      request('p', 'same'),
+      { ...request('p', 'same'), label: 1 },
+      { ...chat },
+    ];
+    const scores = await cached.score(batch);
+    expect(seen).toHaveLength(5);
+    expect(scores).toEqual([1, 2, 3, 4, 5, 1, 3, 5]);
+  });
+
   it('separates models sharing one cache by id', async () => {
     const cache = new ScoreCache();
     const a = counting('a');

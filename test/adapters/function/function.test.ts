@@ -106,6 +106,31 @@ describe('createFunctionModel', () => {
     expect(sawAbort).toBe(true);
   });
 
+  it('mixes sync and async values of one batch in order', async () => {
+    const model = createFunctionModel({ id: 'mixed', score: (request, _context) => (request.completion.length % 2 === 0 ? rule(request) : Promise.resolve(rule(request))) });
+    expect(await model.score(CONTRACT_REQUESTS)).toEqual(CONTRACT_REQUESTS.map(rule));
+  });
+
+  it('a signal first read after the timeout is already aborted (the controller is made on first use)', async () => {
+    let late: AbortSignal | undefined;
+    const model = createFunctionModel({
+      id: 'late-reader',
+      timeoutMs: 30,
+      retry: { retries: 0 },
+      score: (_request, context) =>
+        new Promise<number>((resolve) => {
+          setTimeout(() => {
+            late = context.signal;
+            resolve(1);
+          }, 80);
+        }),
+    });
+    expect((await failure(model.score([CONTRACT_REQUESTS[0]]))).code).toBe('TIMEOUT');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(late?.aborted).toBe(true);
+    expect((late?.reason as { name?: string } | undefined)?.name).toBe('AbortError');
+  });
+
   it('requires score or batchScore', () => {
     expect(() => createFunctionModel({ id: 'none' })).toThrow(InvalidArgumentError);
   });
