@@ -275,7 +275,7 @@ export function sharedBootstrapMemory(series: ReadonlyArray<ArrayLike<number>>, 
 export class WasmBootstrap {
   private readonly draw: Record<2 | 4, Draw>;
   private readonly dot: Record<2 | 4, Dot[]>;
-  private loaded: readonly Float64Array[] | undefined;
+  private loaded: readonly unknown[] | undefined;
   private layout: BootstrapLayout = { n: 0, seriesCount: 0, blocksAt: 0 };
 
   constructor(api: WasmApi, module: object, private readonly memory: WasmMemory) {
@@ -289,14 +289,20 @@ export class WasmBootstrap {
    * Copies series given as bootstrap.ts's blocks of four (`interleaveSeries`) into the module's own memory, in its
    * blocks of five after one scratch region (once per set of blocks).
    */
-  private load(blocks: readonly Float64Array[], seriesCount: number, n: number): void {
-    if (this.loaded === blocks && this.layout.n === n && this.layout.seriesCount === seriesCount) return;
+  private load(source: readonly Float64Array[] | ReadonlyArray<ArrayLike<number>>, seriesCount: number, n: number, planar: boolean): void {
+    if (this.loaded === source && this.layout.n === n && this.layout.seriesCount === seriesCount) return;
     const blocksAt = scratchBytes(n, seriesCount);
     const needed = blocksAt + blockOffsets(n, seriesCount).bytes;
     if (this.memory.buffer.byteLength < needed) this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE));
     this.layout = { n, seriesCount, blocksAt };
-    writeBlocks(new Float64Array(this.memory.buffer), this.layout, (s, i) => blocks[s >> 2][i * 4 + (s & 3)]);
-    this.loaded = blocks;
+    writeBlocks(new Float64Array(this.memory.buffer), this.layout, planar ? (s, i) => source[s][i] : (s, i) => source[s >> 2][i * 4 + (s & 3)]);
+    this.loaded = source;
+  }
+
+  /** `chunkMeans` of the series themselves (one array each), without bootstrap.ts's blocks of four. */
+  chunkMeansOfSeries(series: ReadonlyArray<ArrayLike<number>>, n: number, states: readonly number[], counts: readonly number[]): Float64Array[][] {
+    this.load(series, series.length, n, true);
+    return this.chunkMeansAt(this.layout, 0, series.length, states, counts);
   }
 
   /**
@@ -304,7 +310,7 @@ export class WasmBootstrap {
    * number of resamples (in decreasing order: only a run's last chunk is shorter). Returns out[c][s][b].
    */
   chunkMeans(blocks: readonly Float64Array[], seriesCount: number, n: number, states: readonly number[], counts: readonly number[]): Float64Array[][] {
-    this.load(blocks, seriesCount, n);
+    this.load(blocks, seriesCount, n, false);
     return this.chunkMeansAt(this.layout, 0, seriesCount, states, counts);
   }
 

@@ -212,7 +212,14 @@ export function bootstrapChunkSetMeans(
   seriesCount: number,
   n: number,
   chunks: readonly number[],
-  options: { readonly seed: number; readonly resamples: number; readonly kernel?: BootstrapKernel; readonly shared?: SharedSeries },
+  options: {
+    readonly seed: number;
+    readonly resamples: number;
+    readonly kernel?: BootstrapKernel;
+    readonly shared?: SharedSeries;
+    /** The series themselves (one array each): the WebAssembly kernel reads these, and `blocks` may then be empty. */
+    readonly series?: ReadonlyArray<ArrayLike<number>>;
+  },
 ): Float64Array[][] {
   const out = new Array<Float64Array[]>(chunks.length);
   const shared = options.shared;
@@ -232,7 +239,9 @@ export function bootstrapChunkSetMeans(
       const counts = group.map((k) => resamplesInChunk(chunks[k], options.resamples));
       const means = onShared && shared
         ? onShared.chunkMeansAt(shared.layout, shared.scratchAt, seriesCount, states, counts)
-        : wasm.chunkMeans(blocks, seriesCount, n, states, counts);
+        : options.series
+          ? wasm.chunkMeansOfSeries(options.series, n, states, counts)
+          : wasm.chunkMeans(blocks, seriesCount, n, states, counts);
       group.forEach((k, index) => {
         out[k] = means[index];
       });
@@ -303,11 +312,16 @@ export function statisticIntervalFromMeans(
 export function bootstrapMeans(series: ReadonlyArray<ArrayLike<number>>, options: BootstrapOptions = {}): Float64Array[] {
   const resamples = options.resamples ?? 1000;
   const seed = options.seed ?? 0;
-  const blocks = interleaveSeries(series);
   const n = series.length === 0 ? 0 : series[0].length;
+  if (series.some((values) => values.length !== n)) {
+    throw new RangeError('bootstrap: every series must have the same length (paired resampling)');
+  }
   if (n === 0) return series.map(() => new Float64Array(0));
+  // The WebAssembly kernel lays the series out itself; only the JavaScript one reads blocks of four.
+  const wasm = options.kernel !== 'js' && sharedWasmKernel() !== undefined;
+  const blocks = wasm ? [] : interleaveSeries(series);
   const chunks = Array.from({ length: bootstrapChunkCount(resamples) }, (_, chunk) => chunk);
-  return joinChunkMeans(bootstrapChunkSetMeans(blocks, series.length, n, chunks, { seed, resamples, kernel: options.kernel }), series.length);
+  return joinChunkMeans(bootstrapChunkSetMeans(blocks, series.length, n, chunks, { seed, resamples, kernel: options.kernel, series }), series.length);
 }
 
 /** Percentile intervals from every resample's means (chunks in order); [NaN, NaN] where there are none. */

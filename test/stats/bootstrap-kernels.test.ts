@@ -89,6 +89,18 @@ describe('bootstrap kernels', () => {
     );
   });
 
+  it('bootstrapMeans (the WebAssembly kernel reading the series directly) gives the JavaScript kernel\'s bits', () => {
+    fc.assert(
+      fc.property(shape, (options) => {
+        const series = seriesOf(options);
+        const javascript = bootstrapMeans(series, { ...options, kernel: 'js' });
+        expect(bits([bootstrapMeans(series, options)])).toEqual(bits([javascript]));
+        expect(bits([bootstrapMeans(series, { ...options, kernel: 'wasm' })])).toEqual(bits([javascript]));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   it('resamples draw groups uniformly: each group is drawn once per resample on average', () => {
     // A series that is 1 on one group and 0 elsewhere has resampled mean (count of that group) / n.
     const n = 50;
