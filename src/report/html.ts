@@ -31,7 +31,7 @@ export interface HtmlReportInput {
   /** @default 'Reward model selection report' */
   readonly title?: string;
   /**
-   * Renders one plot's vega-lite spec to SVG (the report command spreads the plots over its threads with it).
+   * Renders one plot's vega-lite spec to SVG (e.g. with another vega; a test renders through its ES modules).
    * @default `renderVegaLiteSvg` with vega's single-file build (svg.ts)
    */
   readonly renderSvg?: (spec: TopLevelSpec) => Promise<string>;

@@ -28,8 +28,6 @@ export interface WriteReportOptions {
   /** Training curves and the routing timeline for report.html, when there are any (see HtmlReportInput). */
   readonly runs?: HtmlReportInput['runs'];
   readonly timeline?: HtmlReportInput['timeline'];
-  /** Renders each plot of report.html (e.g. on other threads). @default on the calling thread (HtmlReportInput) */
-  readonly renderSvg?: HtmlReportInput['renderSvg'];
 }
 
 export interface WrittenReport {
@@ -54,7 +52,7 @@ export async function writeReport(dir: string, measured: Measured | SelectionRep
   };
   await writeReportJson(files.json, report, reportProvenance(input, options.now));
   await writeFileAtomic(files.markdown, renderReportMarkdown(report));
-  await writeReportHtml(files.html, { report, groupVariances: details.groupVariances, title: options.title, runs: options.runs, timeline: options.timeline, renderSvg: options.renderSvg });
+  await writeReportHtml(files.html, { report, groupVariances: details.groupVariances, title: options.title, runs: options.runs, timeline: options.timeline });
   return files;
 }
 

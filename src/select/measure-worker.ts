@@ -1,6 +1,6 @@
 /**
- * Worker thread of src/select/worker-pool.ts: measures byte ranges of rollouts files, computes bootstrap chunks and
- * renders report.html's plots, one task at a time, and posts each result back (its typed arrays transferred, not copied). The pool's calling
+ * Worker thread of src/select/worker-pool.ts: measures byte ranges of rollouts files and computes bootstrap chunks,
+ * one task at a time, and posts each result back (its typed arrays transferred, not copied). The pool's calling
  * thread, when it takes part, runs the same tasks through `handleTask`.
  */
 import { closeSync, openSync } from 'node:fs';
@@ -8,7 +8,6 @@ import { parentPort } from 'node:worker_threads';
 import { readRangeLines, type ByteRange } from '../io/line-chunks.js';
 import { bootstrapChunkSetMeans, type SharedSeries } from '../stats/bootstrap.js';
 import { ChunkMeasurer } from './measure-chunk.js';
-import type { TopLevelSpec } from 'vega-lite';
 
 export interface RangeTask {
   readonly kind: 'range';
@@ -37,13 +36,7 @@ export interface RecycleMessage {
   readonly buffer: ArrayBuffer;
 }
 
-/** One plot of report.html rendered to SVG (src/report/svg.ts; vega is loaded on the first one). */
-export interface SvgTask {
-  readonly kind: 'svg';
-  readonly spec: TopLevelSpec;
-}
-
-export type WorkerTask = RangeTask | BootstrapTask | SvgTask;
+export type WorkerTask = RangeTask | BootstrapTask;
 
 const measurers = new Map<string | undefined, ChunkMeasurer>();
 /** The last buffer a range was read into, reused for the next range. */
@@ -80,19 +73,8 @@ function bootstrap(task: BootstrapTask) {
   return { result, transfer: result.flat().map((array) => array.buffer as ArrayBuffer) };
 }
 
-async function renderSvg(task: SvgTask) {
-  const { renderVegaLiteSvg } = await import('../report/svg.js');
-  return { result: await renderVegaLiteSvg(task.spec), transfer: [] };
-}
-
-type Handled = { result: unknown; transfer: ArrayBuffer[] };
-
-/**
- * Runs one task (on whichever thread imported this module) and says which of its buffers may be transferred:
- * measuring and resampling answer at once, rendering a plot with a promise.
- */
-export function handleTask(task: WorkerTask): Handled | Promise<Handled> {
-  if (task.kind === 'svg') return renderSvg(task);
+/** Runs one task (on whichever thread imported this module) and says which of its buffers may be transferred. */
+export function handleTask(task: WorkerTask): { result: unknown; transfer: ArrayBuffer[] } {
   return task.kind === 'range' ? measureRange(task) : bootstrap(task);
 }
 
@@ -106,16 +88,11 @@ parentPort?.on('message', (task: WorkerTask | RecycleMessage) => {
     recycleBuffer(task.buffer);
     return;
   }
-  const failed = (error: unknown) => {
+  try {
+    const { result, transfer } = handleTask(task);
+    parentPort!.postMessage({ ok: true, result }, transfer);
+  } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
     parentPort!.postMessage({ ok: false, error: { message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined, code } });
-  };
-  const answer = ({ result, transfer }: Handled) => parentPort!.postMessage({ ok: true, result }, transfer);
-  try {
-    const handled = handleTask(task);
-    if (handled instanceof Promise) handled.then(answer, failed);
-    else answer(handled);
-  } catch (error) {
-    failed(error);
   }
 });

@@ -25,11 +25,6 @@ export interface MeasureOptions extends Omit<ReportOptions, 'file'> {
   readonly onProgress?: (records: number) => void;
   /** The rollouts file has one row per completion: group rows by `prompt` or by the named field (readRollouts). */
   readonly groupBy?: string;
-  /**
-   * Threads to use, already started (see `openMeasurePool`), which the caller closes; then `threads` is not read.
-   * `null`: the calling thread alone. @default a pool this call starts and closes, when the input is large enough
-   */
-  readonly pool?: WorkerPool | null;
 }
 
 /** The selection details plus what the input looked like (for report.json's `input`). */
@@ -84,24 +79,13 @@ async function measureInto(file: string, accumulator: SelectionAccumulator, opti
   return records;
 }
 
-/**
- * The threads `measureRolloutsDetailed` would use for these inputs (undefined: the calling thread alone), started
- * now, for a caller that has more work for them afterwards (the report command renders report.html's plots on
- * them). The calling thread is one of them: it would only wait for the others otherwise (worker-pool.ts).
- */
-export async function openMeasurePool(path: string, options: Pick<MeasureOptions, 'preferenceFiles' | 'threads' | 'groupBy'> = {}): Promise<WorkerPool | undefined> {
-  const files = [path, ...(options.preferenceFiles ?? [])];
-  const threads = options.threads ?? defaultReportThreads();
-  const parallel = threads > 1 && options.groupBy === undefined && workersAvailable() && (await totalBytes(files)) >= PARALLEL_MIN_BYTES;
-  return parallel ? new WorkerPool(threads, { callingThread: true }) : undefined;
-}
-
 /** Like measureRollouts, plus every group's normalized variance per RM (for the HTML report's distributions). */
 export async function measureRolloutsDetailed(path: string, options: MeasureOptions = {}): Promise<MeasuredRollouts> {
   const files = [path, ...(options.preferenceFiles ?? [])];
-  const owned = options.pool === undefined ? await openMeasurePool(path, options) : undefined;
-  const pool = options.pool === null ? undefined : options.pool ?? owned;
-  const threads = pool ? pool.size : 1;
+  const threads = options.threads ?? defaultReportThreads();
+  const parallel = threads > 1 && options.groupBy === undefined && workersAvailable() && (await totalBytes(files)) >= PARALLEL_MIN_BYTES;
+  // The calling thread is one of the threads: it would only wait for the others otherwise (worker-pool.ts).
+  const pool = parallel ? new WorkerPool(threads, { callingThread: true }) : undefined;
   try {
     const accumulator = new SelectionAccumulator({ reference: options.reference });
     let records = 0;
@@ -117,6 +101,6 @@ export async function measureRolloutsDetailed(path: string, options: MeasureOpti
     for (const batch of prepared.bootstrapBatches) means.push(await parallelBootstrapMeans(batch, { resamples, seed, threads, pool }));
     return { ...finishSelection(prepared, means.map((batch) => batch.map((values) => intervalFromMeans(values))), means), completionsPerGroup: accumulator.groupSizes.summary() };
   } finally {
-    await owned?.close();
+    await pool?.close();
   }
 }

@@ -104,20 +104,15 @@ export class WorkerPool {
       void this.local!.then(
         (local) => {
           if (this.closed || this.failure !== undefined) return;
-          const done = (outcome: { ok: true; result: unknown } | { ok: false; error: unknown }) => {
-            if (slot.pending[0] !== pending) return; // rejected by close() meanwhile
-            slot.pending.shift();
-            if (outcome.ok) pending.resolve({ result: outcome.result, worker: this.slots.indexOf(slot) });
-            else pending.reject(outcome.error);
-            this.dispatch();
-          };
           try {
-            const handled = local.handleTask(pending.task as WorkerTask);
-            if (handled instanceof Promise) handled.then(({ result }) => done({ ok: true, result }), (error: unknown) => done({ ok: false, error }));
-            else done({ ok: true, result: handled.result });
+            const { result } = local.handleTask(pending.task as WorkerTask);
+            slot.pending.shift();
+            pending.resolve({ result, worker: this.slots.indexOf(slot) });
           } catch (error) {
-            done({ ok: false, error });
+            slot.pending.shift();
+            pending.reject(error);
           }
+          this.dispatch();
         },
         (error: unknown) => this.fail(error),
       );

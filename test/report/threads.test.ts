@@ -1,7 +1,6 @@
 /**
- * `reward-router report` on several threads (the file read in ranges, the bootstrap, and report.html's plots
- * rendered on the calling thread and a worker) writes the same files as on one thread, byte for byte but for the
- * time it was generated.
+ * `reward-router report` on several threads (the file read in ranges and the bootstrap on the calling thread and
+ * workers) writes the same files as on one thread, byte for byte but for the time it was generated.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { createRandom, normal } from '../../src/stats/random.js';
 import { temporaryFolder, writeJsonl } from '../helpers/files.js';
 
 describe('report on threads', () => {
-  it('writes the report.json, report.md and report.html of one thread, with the plots rendered on two', async () => {
+  it('writes the report.json, report.md and report.html of one thread on two and three', async () => {
     // The built command: its worker threads run compiled JavaScript (`npm test` builds first).
     const { runReport } = (await import('../../dist/src/cli/commands/report.js')) as typeof import('../../src/cli/commands/report.js');
     const folder = await temporaryFolder();

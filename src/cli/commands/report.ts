@@ -7,10 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readReportCalibrations } from '../../report/json.js';
 import { reportClock } from '../../report/provenance.js';
 import { writeReport } from '../../report/write.js';
-import { type MeasureOptions, measureRolloutsDetailed, openMeasurePool } from '../../select/measure.js';
-import type { SvgTask } from '../../select/measure-worker.js';
-import type { WorkerPool } from '../../select/worker-pool.js';
-import type { TopLevelSpec } from 'vega-lite';
+import { measureRolloutsDetailed } from '../../select/measure.js';
 import { TEACHER_SCORE_KINDS, type TeacherScoreKind, validateTeacherWeights } from '../../select/teacher.js';
 import type { CalibrationScheme } from '../../stats/calibration.js';
 import { createProgress } from '../progress.js';
@@ -63,8 +60,7 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
   // vega is loaded now, while worker threads read the file, rather than after (about 40 ms from its single-file build).
   const html = import('../../report/svg.js').then((svg) => svg.bundledVega());
   html.catch(() => undefined); // the renderer loads it again (and reports the failure) when it writes report.html
-  const threads = options.threads === undefined ? undefined : positiveInteger('--threads', options.threads, 1);
-  const settings: MeasureOptions = {
+  const details = await measureRolloutsDetailed(options.rollouts, {
     groupBy: options.groupBy,
     reference: options.reference,
     calibrations: options.calibration ? await readReportCalibrations(options.calibration) : undefined,
@@ -76,25 +72,14 @@ export async function runReport(options: ReportCommandOptions): Promise<{ files:
     teacherScore: teacherScore as TeacherScoreKind,
     bootstrapResamples: positiveInteger('--bootstrap', options.bootstrap, 1000),
     seed: nonNegativeNumber('--seed', options.seed, 0),
+    threads: options.threads === undefined ? undefined : positiveInteger('--threads', options.threads, 1),
     onProgress: (records) => progress.update(records),
-  };
-  // The threads that read the file and resample also render report.html's plots (about a third less time).
-  const pool = (await openMeasurePool(options.rollouts, { preferenceFiles: options.preferences, threads, groupBy: options.groupBy })) ?? null;
-  try {
-    return await measureAndWrite(options, { ...settings, pool }, progress);
-  } finally {
-    await pool?.close();
-  }
-}
-
-async function measureAndWrite(options: ReportCommandOptions, settings: MeasureOptions, progress: ReturnType<typeof createProgress>): Promise<{ files: string[] }> {
-  const details = await measureRolloutsDetailed(options.rollouts, settings);
+  });
   progress.done();
   const { report } = details;
   const written = await writeReport(options.out, details, {
     input: { rollouts: options.rollouts, preferences: options.preferences ?? [], groupBy: options.groupBy ?? null, completionsPerGroup: details.completionsPerGroup },
     now: reportClock(),
-    ...(settings.pool ? { renderSvg: renderOn(settings.pool) } : {}),
   });
   const files = [written.json, written.markdown, written.html];
   for (const writer of extraReportWriters) files.push(await writer(report, options.out));
@@ -103,11 +88,6 @@ async function measureAndWrite(options: ReportCommandOptions, settings: MeasureO
     process.stdout.write(`selected: ${report.selected ?? none}\n${files.map((file) => `wrote ${file}`).join('\n')}\n`);
   }
   return { files };
-}
-
-/** Renders report.html's plots on the pool's threads, the calling one among them. */
-function renderOn(pool: WorkerPool): (spec: TopLevelSpec) => Promise<string> {
-  return (spec) => pool.run<string>({ kind: 'svg', spec } satisfies SvgTask);
 }
 
 /** Further report formats. Each returns the path it wrote. */
