@@ -6,8 +6,8 @@
  * of two worker threads with one warm-up fewer, since the calling thread would only wait otherwise.
  *
  * A worker thread is given up to two tasks at a time (the second waits in its message queue), so it never idles
- * while the calling thread is busy with a task of its own; tasks go to the thread with the fewest, worker threads
- * first. An edge of the library: the statistics themselves are pure functions the threads call.
+ * while the calling thread is busy with a task of its own; tasks go to the thread with the fewest, the calling
+ * thread first (a worker thread spends its first 100-200 ms starting and warming up). An edge of the library: the statistics themselves are pure functions the threads call.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -88,7 +88,8 @@ export class WorkerPool {
       let best: Slot | undefined;
       for (const slot of this.slots) {
         if (slot.pending.length >= (slot.worker ? WORKER_DEPTH : 1)) continue;
-        if (!best || slot.pending.length < best.pending.length) best = slot;
+        // Ties go to the calling thread: it is running already, while a worker thread may still be starting.
+        if (!best || slot.pending.length < best.pending.length || (slot.pending.length === best.pending.length && !slot.worker)) best = slot;
       }
       if (!best) return;
       const pending = this.queue.shift()!;
