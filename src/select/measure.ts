@@ -41,6 +41,15 @@ export interface MeasuredRollouts extends SelectionDetails {
 const PARALLEL_MIN_BYTES = 4 << 20;
 
 /**
+ * Below this many bytes a file is read by the calling thread alone even when there are threads (they still run
+ * the bootstrap). Measured on two cores (docs/benchmarks.md): a worker thread spends its first 100-200 ms starting
+ * and warming up, and while it compiles, the calling thread's code is optimized later too (the engine's compiler
+ * threads are shared), so reading with two threads took longer than with one at 22 MB (300 vs 200 ms), about as
+ * long at 75 MB (0.5 s), and less from about 200 MB (1.0 vs 1.3 s at 225 MB).
+ */
+export const PARALLEL_READ_BYTES = 128 << 20;
+
+/**
  * Every core, unless the machine is oversubscribed (a 1-minute load average of twice the cores or more): then one
  * thread. Measured on a shared two-core machine (docs/benchmarks.md): at a load of about 3 two threads were
  * faster than one, at 4.5 and above slower (the file pass took 1.5 s on one thread, 1.9 to 2.3 s on two), since a
@@ -68,7 +77,8 @@ async function totalBytes(files: readonly string[]): Promise<number> {
  */
 async function measureInto(file: string, accumulator: SelectionAccumulator, options: MeasureOptions, groupBy: string | undefined, pool: WorkerPool | undefined, onRecords: (records: number) => void): Promise<number> {
   if (groupBy === undefined && !(await isParquetFile(file))) {
-    return measureFile(file, accumulator, { reference: options.reference, signal: options.signal, pool, onRecords });
+    const readers = pool && (await totalBytes([file])) >= PARALLEL_READ_BYTES ? pool : undefined;
+    return measureFile(file, accumulator, { reference: options.reference, signal: options.signal, pool: readers, onRecords });
   }
   let records = 0;
   for await (const record of readRollouts(file, { signal: options.signal, groupBy })) {

@@ -1,6 +1,7 @@
 /**
- * `reward-router report` on several threads (the file read in ranges and the bootstrap on the calling thread and
- * workers) writes the same files as on one thread, byte for byte but for the time it was generated.
+ * `reward-router report` on several threads (the bootstrap on the calling thread and workers; files from 128 MiB
+ * are also read on them, which test/select/measure-file.test.ts checks range by range) writes the same files as on
+ * one thread, byte for byte but for the time it was generated.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,7 +28,8 @@ describe('report on threads', () => {
     const outputs = [];
     for (const threads of ['1', '2', '3']) {
       const out = join(folder, `out-${threads}`);
-      await runReport({ rollouts, reference: 'gold', out, quiet: true, threads });
+      // 7,000 groups x 3,000 resamples: above the 20 million resampled values from which the bootstrap uses threads.
+      await runReport({ rollouts, reference: 'gold', out, quiet: true, threads, bootstrap: '3000' });
       const json = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Record<string, unknown> & { provenance?: Record<string, unknown> };
       if (json.provenance) delete json.provenance.generatedAt;
       delete json.generatedAt;
