@@ -126,7 +126,7 @@ describe('the router step reuses the pinned teachers\' rewards', () => {
 
 describe('router.score with known rewards', () => {
   const groups: RouterGroup[] = [0, 1, 2, 3].map((g) => ({ prompt_id: `p${g}`, prompt: `prompt ${g}`, completions: [0, 1, 2].map((c) => `good ${g} ${c} ${'x'.repeat(c * g)}`) }));
-  const steps = async (known: (models: ReturnType<typeof models>, step: number) => KnownScores | undefined) => {
+  const steps = async (known: (given: ReturnType<typeof models>, step: number) => KnownScores | undefined) => {
     const raw = models();
     const router = createRouter({ candidates: [raw.a, raw.b, raw.c], reference: raw.gold, probeShare: 0.5, seed: 9 });
     const results: RouterResult[] = [];
@@ -141,7 +141,7 @@ describe('router.score with known rewards', () => {
     const aRewards = await Promise.all(groups.map((group) => score(reference.a, group)));
     const bRewards = await Promise.all(groups.map((group) => score(reference.b, group)));
     // All of a's groups known, and b's for groups 0 and 2 only.
-    const known = await steps(() => groups.map((_, g) => (g % 2 === 0 ? { a: aRewards[g], b: bRewards[g] } : { a: aRewards[g] })));
+    const known = await steps(() => groups.map((_, g): Record<string, number[]> => (g % 2 === 0 ? { a: aRewards[g], b: bRewards[g] } : { a: aRewards[g] })));
     expect(known.results).toEqual(plain.results);
     expect(known.snapshot).toEqual(plain.snapshot);
     expect(known.raw.a.calls).toBe(0);
