@@ -181,9 +181,8 @@ export class GroupSteps {
   }
 
   private async step(groups: ClosedGroup[]): Promise<void> {
-    // A group can close inside the request that adds its last sample, before that request starts its scoring calls;
-    // and the step waits a macrotask so the answers of the requests that closed its groups are written first.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // A group can close inside the request that adds its last sample, before that request starts its scoring calls.
+    await Promise.resolve();
     await Promise.all(groups.map((group) => group.settled()));
     groups.sort((a, b) => compare(a.prompt, b.prompt) || a.sequence - b.sequence);
     const promptId = this.options.promptId ?? groupPromptId;
