@@ -17,13 +17,13 @@ export async function scoreWithFailover(
   first: TrackedModel,
   fallbacks: () => readonly TrackedModel[],
 ): Promise<{ model: TrackedModel; raw: GroupRewards }> {
-  const { groups, all, now, signal } = context;
+  const { groups, all, now, signal, known } = context;
   const causes = new Map<string, unknown>();
   let order: readonly TrackedModel[] = [first];
   for (let i = 0; i < order.length; i++) {
     const model = order[i];
     try {
-      return { model, raw: await scoreGroups(model, groups, all, now, signal) };
+      return { model, raw: await scoreGroups(model, groups, all, now, signal, known) };
     } catch (error) {
       if (signal?.aborted) throw error;
       causes.set(model.id, error);

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../spec/errors.js';
 import { labelProblem } from '../spec/label.js';
 import type { RewardModel, ScoreRequest } from '../spec/reward-model.js';
 import type { TrackedModel } from './tracked-model.js';
-import type { RouterGroup } from './types.js';
+import type { KnownScores, RouterGroup } from './types.js';
 
 /** Raw rewards by group index. */
 export type GroupRewards = Map<number, number[]>;
@@ -39,6 +39,23 @@ export function checkGroups(groups: unknown): asserts groups is readonly RouterG
         const problem = labelProblem(label);
         if (problem) fail(`${at}[${i}]`, `Expected \`${at}[${i}]\` to be a label: ${problem}`);
       });
+    }
+  });
+}
+
+/** `known` (router.score's option): at most one entry per group, each model's rewards one finite number per completion. */
+export function checkKnownScores(groups: readonly RouterGroup[], known: unknown): asserts known is KnownScores {
+  if (!Array.isArray(known) || known.length > groups.length) {
+    throw new InvalidArgumentError('known', `Expected \`known\` to be an array of at most ${groups.length} entries, one per group`);
+  }
+  (known as unknown[]).forEach((entry, index) => {
+    if (entry === undefined) return;
+    if (typeof entry !== 'object' || entry === null) throw new InvalidArgumentError(`known[${index}]`, `Expected \`known[${index}]\` to be an object of rewards by model id, got \`${String(entry)}\``);
+    const size = groups[index].completions.length;
+    for (const [id, rewards] of Object.entries(entry)) {
+      if (!Array.isArray(rewards) || rewards.length !== size || rewards.some((reward) => typeof reward !== 'number' || !Number.isFinite(reward))) {
+        throw new InvalidArgumentError(`known[${index}].${id}`, `Expected \`known[${index}]\` to give model \`${id}\` ${size} finite rewards, one per completion of group \`${groups[index].prompt_id}\``);
+      }
     }
   });
 }
@@ -85,15 +102,47 @@ function split(rewards: readonly number[], groups: readonly RouterGroup[], indic
   return out;
 }
 
-/** Scores the groups at `indices` in one call of `model`. */
+/**
+ * Scores the groups at `indices` in one call of `model`. Groups whose rewards from `model` are in `known` are not
+ * sent (the call counts them as asked, as a cache would answer them); with every group known the model is not called.
+ */
 export async function scoreGroups(
   model: TrackedModel,
   groups: readonly RouterGroup[],
   indices: readonly number[],
   now: number,
   signal?: AbortSignal,
+  known?: KnownScores,
 ): Promise<GroupRewards> {
   if (indices.length === 0) return new Map();
+  if (known !== undefined && !signal?.aborted) {
+    let given = 0;
+    for (const index of indices) if (knownFor(known, index, model.id) !== undefined) given++;
+    if (given > 0) return scoreWithKnown(model, groups, indices, now, signal, known, given);
+  }
   const rewards = await model.score(requestsOf(groups, indices), now, signal);
   return split(rewards, groups, indices);
+}
+
+async function scoreWithKnown(
+  model: TrackedModel,
+  groups: readonly RouterGroup[],
+  indices: readonly number[],
+  now: number,
+  signal: AbortSignal | undefined,
+  known: KnownScores,
+  given: number,
+): Promise<GroupRewards> {
+  const asked = indices.reduce((sum, index) => sum + groups[index].completions.length, 0);
+  const missing = given === indices.length ? [] : indices.filter((index) => knownFor(known, index, model.id) === undefined);
+  const fetched = missing.length === 0 ? (model.answered(asked, now), new Map<number, number[]>()) : split(await model.score(requestsOf(groups, missing), now, signal, asked), groups, missing);
+  const out: GroupRewards = new Map();
+  for (const index of indices) out.set(index, fetched.get(index) ?? [...(knownFor(known, index, model.id) as readonly number[])]);
+  return out;
+}
+
+/** A model's known rewards for group `index` (own properties only: a model id may be any string). */
+function knownFor(known: KnownScores, index: number, id: string): readonly number[] | undefined {
+  const entry = known[index];
+  return entry !== undefined && Object.hasOwn(entry, id) ? entry[id] : undefined;
 }

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { AbortedError, RewardRouterError } from '../spec/errors.js';
 import type { RewardModel } from '../spec/reward-model.js';
-import { checkGroupLabels, checkGroups } from './groups.js';
+import { checkGroupLabels, checkGroups, checkKnownScores } from './groups.js';
 import { resolveRouterOptions, type ResolvedRouterOptions } from './options.js';
 import { createRoutingState, type RoutingState } from './routing-state.js';
 import { captureSnapshot, checkSnapshot, restoreSnapshot, upgradeSnapshot, type RouterSnapshot } from './snapshot.js';
@@ -18,13 +18,13 @@ import { describeState } from './state.js';
 import type { PendingEvent } from './step-context.js';
 import { routeStep, type RouterModels } from './step.js';
 import { TrackedModel } from './tracked-model.js';
-import type { RouterEvents, RouterGroup, RouterOptions, RouterResult, RouterState } from './types.js';
+import type { KnownScores, RouterEvents, RouterGroup, RouterOptions, RouterResult, RouterScoreOptions, RouterState } from './types.js';
 
 export interface Router extends Pick<EventEmitter<RouterEvents>, 'on' | 'once' | 'off'> {
   /** The options the router was created with (validated). */
   readonly options: Readonly<RouterOptions>;
   /** Routes one RLHF step. Steps are serialized: a call made while another runs waits for it. */
-  score(groups: readonly RouterGroup[], options?: { signal?: AbortSignal }): Promise<RouterResult>;
+  score(groups: readonly RouterGroup[], options?: RouterScoreOptions): Promise<RouterResult>;
   /** Estimates and health per candidate (the shape of the server's GET /v1/state). */
   state(): RouterState;
   /** The whole routing state as JSON. */
@@ -60,15 +60,16 @@ class RewardRouter extends EventEmitter<RouterEvents> implements Router {
     ];
   }
 
-  score(groups: readonly RouterGroup[], options: { signal?: AbortSignal } = {}): Promise<RouterResult> {
-    const run = this.queue.then(() => this.runStep(groups, options.signal));
+  score(groups: readonly RouterGroup[], options: RouterScoreOptions = {}): Promise<RouterResult> {
+    const run = this.queue.then(() => this.runStep(groups, options.signal, options.known));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async runStep(groups: readonly RouterGroup[], signal: AbortSignal | undefined): Promise<RouterResult> {
+  private async runStep(groups: readonly RouterGroup[], signal: AbortSignal | undefined, known: KnownScores | undefined): Promise<RouterResult> {
     if (this.closed) throw new AbortedError('The router is closed');
     checkGroups(groups);
+    if (known !== undefined) checkKnownScores(groups, known);
     checkGroupLabels(groups, this.labelUsers);
     if (signal?.aborted) throw new AbortedError('Routing was aborted');
     const started = this.config.clock();
@@ -77,7 +78,7 @@ class RewardRouter extends EventEmitter<RouterEvents> implements Router {
     const step = this.routing.step + 1;
     let result: RouterResult;
     try {
-      result = await routeStep(this.models, this.routing, step, groups, signal, events);
+      result = await routeStep(this.models, this.routing, step, groups, signal, events, known);
     } catch (error) {
       restoreSnapshot(before, this.routing, this.models.candidates, this.models.reference, true);
       if (signal?.aborted) throw RewardRouterError.isInstance(error) && error.code === 'ABORTED' ? error : new AbortedError('Routing was aborted', { cause: error });

@@ -5,7 +5,7 @@
  */
 import type { ResolvedRouterOptions } from './options.js';
 import type { TrackedModel } from './tracked-model.js';
-import type { RoutedGroup, RouterEvents, RouterGroup } from './types.js';
+import type { KnownScores, RoutedGroup, RouterEvents, RouterGroup } from './types.js';
 
 export type PendingEvent = { [K in keyof RouterEvents]: [K, Parameters<RouterEvents[K]>[0]] }[keyof RouterEvents];
 type Failure = { model: string; error: string };
@@ -23,6 +23,8 @@ export interface StepContext {
   readonly probeSet: ReadonlySet<number>;
   readonly now: number;
   readonly signal: AbortSignal | undefined;
+  /** Candidates' rewards the caller already had (router.score's `known`); the reference always scores. */
+  readonly known: KnownScores | undefined;
   readonly events: PendingEvent[];
   /** Models that failed while scoring this batch's rewards. */
   readonly failovers: Failure[];

@@ -25,7 +25,7 @@ import { decideSelect } from './strategies/select.js';
 import { teacherBatch, teacherOutcome, type TeacherDecision } from './teacher-rewards.js';
 import { scoreWithTeacher } from './teacher-scoring.js';
 import type { TrackedModel } from './tracked-model.js';
-import type { RouterGroup, RouterResult, RoutingDecision } from './types.js';
+import type { KnownScores, RouterGroup, RouterResult, RoutingDecision } from './types.js';
 import { updateEstimates } from './update-estimates.js';
 
 export interface RouterModels {
@@ -42,6 +42,7 @@ export async function routeStep(
   groups: readonly RouterGroup[],
   signal: AbortSignal | undefined,
   events: PendingEvent[],
+  known?: KnownScores,
 ): Promise<RouterResult> {
   const { config, candidates, byId, reference } = models;
   const strategy = config.strategy;
@@ -59,6 +60,7 @@ export async function routeStep(
     probeSet: new Set(probe),
     now,
     signal,
+    known,
     events,
     failovers: [],
     probeFailures: [],

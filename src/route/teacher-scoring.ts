@@ -28,7 +28,7 @@ export async function scoreWithTeacher(
   probing: boolean,
   referenceCall: Promise<unknown> | null,
 ): Promise<TeacherScoring> {
-  const { groups, all, probe, now, signal } = context;
+  const { groups, all, probe, now, signal, known } = context;
   // Every other candidate probes, harmful ones included: their evidence must stay current to ever clear them.
   // With nothing to score (probing off, or no probe group this step) a calibrated candidate is not called at all.
   const probers = context.candidates.filter(
@@ -36,7 +36,7 @@ export async function scoreWithTeacher(
   );
   // A candidate not calibrated yet scores the whole batch, so every candidate's scale comes from the same first
   // batch (a scale from a few probe groups would be noisy, and noise in a scale reads as a real difference).
-  const probeCalls = probers.map((model) => scoreGroups(model, groups, model.calibration === null ? all : probe, now, signal));
+  const probeCalls = probers.map((model) => scoreGroups(model, groups, model.calibration === null ? all : probe, now, signal, known));
   const primary = scoreWithFailover(context, teacher, fallbacks);
   const [primaryOutcome, ...probeOutcomes] = await Promise.allSettled([primary, ...probeCalls]);
   await referenceCall?.catch(() => undefined);

@@ -63,10 +63,10 @@ export class TrackedModel {
    * Scores requests through the model, counting the call and feeding the circuit breaker. While the circuit
    * rests, throws its CircuitOpenError without calling. An abort is the caller's doing, not the model's fault.
    */
-  async score(requests: readonly ScoreRequest[], now: number, signal: AbortSignal | undefined): Promise<number[]> {
+  async score(requests: readonly ScoreRequest[], now: number, signal: AbortSignal | undefined, asked = requests.length): Promise<number[]> {
     if (!this.circuit.allows(now)) throw this.circuit.openError();
     this.calls++;
-    this.requests += requests.length;
+    this.requests += asked;
     try {
       const rewards = await this.model.score(requests, { signal });
       this.circuit.recordSuccess();
@@ -79,6 +79,17 @@ export class TrackedModel {
       }
       throw error;
     }
+  }
+
+  /**
+   * A call whose rewards were all known already (groups its pinned teacher scored in the server): counted and fed
+   * to the circuit breaker as a call the model answered at once. While the circuit rests, throws as `score` does.
+   */
+  answered(asked: number, now: number): void {
+    if (!this.circuit.allows(now)) throw this.circuit.openError();
+    this.calls++;
+    this.requests += asked;
+    this.circuit.recordSuccess();
   }
 
   /**

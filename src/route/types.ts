@@ -147,6 +147,22 @@ export interface RouterGroup {
   readonly messages?: { readonly prompt: readonly ChatMessage[]; readonly completions: ReadonlyArray<readonly ChatMessage[]> };
 }
 
+/**
+ * Raw rewards some candidates already gave a step's groups, by group index and then model id: one per completion,
+ * in completion order, for exactly the requests the router would send (the same prompt, completion, label and
+ * messages). The router takes them instead of calling that model for those groups, and counts the call as if it
+ * had made it (a cache hit), so its state and decisions are those of a step that called the model. The server
+ * passes the scores the groups' pinned teachers gave (docs/server.md, "Serving samples as they come").
+ */
+export type KnownScores = ReadonlyArray<Readonly<Record<string, readonly number[]>> | undefined>;
+
+/** Options of one `router.score` call. */
+export interface RouterScoreOptions {
+  readonly signal?: AbortSignal;
+  /** Scores candidates already gave these groups (see KnownScores). Ignored while `signal` is aborted. */
+  readonly known?: KnownScores;
+}
+
 /** Provenance of a group's rewards: one model, or the weights of a mix. */
 export type RewardSource = { readonly model: string } | { readonly weights: Readonly<Record<string, number>> };
 

@@ -13,15 +13,18 @@
  * never by `prompt_id`, so two prompts whose ids collide can never trade rewards.
  */
 import * as crypto from 'node:crypto';
-import type { RouterGroup, RouterResult } from '../route/index.js';
+import type { KnownScores, RouterGroup, RouterResult } from '../route/index.js';
 import type { Label } from '../spec/label.js';
 import { InvalidResponseError } from '../spec/errors.js';
 import type { ChatMessage } from '../spec/reward-model.js';
 import type { SampleReward } from './sample-groups.js';
 
 export interface StepRouter {
-  score(groups: readonly RouterGroup[]): Promise<RouterResult>;
+  score(groups: readonly RouterGroup[], options?: { readonly known?: KnownScores }): Promise<RouterResult>;
 }
+
+/** One teacher call's raw rewards, per answering model, in the call's request order. */
+export type TeacherRaw = ReadonlyArray<{ readonly model: string; readonly raw: readonly number[] }>;
 
 export interface ClosedGroup {
   readonly sequence: number;
@@ -33,6 +36,9 @@ export interface ClosedGroup {
     readonly label: Label | undefined;
     /** Present when the sample's reward comes from this step. */
     readonly waiter: { readonly resolve: (reward: SampleReward) => void; readonly reject: (error: unknown) => void } | undefined;
+    /** The raw rewards of the teacher call that scored the sample, and its place in that call. */
+    readonly known?: TeacherRaw | undefined;
+    readonly knownAt?: number;
   }>;
   readonly openedAt: number;
   /** It reached the group size (else its window closed it). */
@@ -42,7 +48,7 @@ export interface ClosedGroup {
   readonly closedByWindow: boolean;
   /** Stepped as soon as possible (a `/v1/score` call's groups: one call, one step). */
   readonly urgent: boolean;
-  /** Resolves once its samples' own scoring calls are done (their scores are then in the shared cache). */
+  /** Resolves once its samples' own scoring calls are done (their raw rewards are then on the samples). */
   readonly settled: () => Promise<void>;
 }
 
@@ -203,11 +209,14 @@ export class GroupSteps {
             }
           : {}),
       };
-      return { group, routerGroup, samples };
+      return { group, routerGroup, samples, known: knownOf(samples, chat) };
     });
     let result: RouterResult;
     try {
-      result = await this.options.router.score(batch.map(({ routerGroup }) => routerGroup));
+      // The teachers' rewards go with the groups: the router takes them instead of reading them back from the cache.
+      const known = batch.some((entry) => entry.known !== undefined) ? batch.map((entry) => entry.known) : undefined;
+      const routerGroups = batch.map(({ routerGroup }) => routerGroup);
+      result = await (known ? this.options.router.score(routerGroups, { known }) : this.options.router.score(routerGroups));
     } catch (error) {
       this.counts.failedSteps++;
       let owed = false;
@@ -253,4 +262,31 @@ export class GroupSteps {
 export function labelsOf(samples: ReadonlyArray<{ readonly label?: Label | undefined }>): Pick<RouterGroup, 'labels'> {
   const first = samples.find((sample) => sample.label !== undefined)?.label;
   return first === undefined ? {} : { labels: samples.map((sample) => sample.label ?? first) };
+}
+
+/**
+ * The raw rewards of a group's samples (sorted as the step sends them) that their teachers' calls gave, by model:
+ * a model only when it scored every sample of the group, and a sample only when the router would send that model
+ * exactly the request the teacher sent (the same label: a sample without one gets the group's first label in the
+ * step; and the same messages: a plain sample of a chat group becomes a conversation in the step). Undefined when
+ * no model qualifies, or when a reward is not a finite number (the router then asks the model, as before).
+ */
+export function knownOf(samples: ClosedGroup['samples'], chat: boolean): Readonly<Record<string, readonly number[]>> | undefined {
+  const first = samples[0]?.known;
+  if (first === undefined) return undefined;
+  const labelled = samples.some((sample) => sample.label !== undefined);
+  // Without a prototype: a model id may be any string (`__proto__` included).
+  let out: Record<string, number[]> | undefined;
+  for (const { model } of first) {
+    const rewards: number[] = [];
+    for (const sample of samples) {
+      if (sample.known === undefined || (labelled && sample.label === undefined) || (chat && sample.completionMessages === undefined)) return undefined;
+      const entry = sample.known.length === 1 ? (sample.known[0].model === model ? sample.known[0] : undefined) : sample.known.find((candidate) => candidate.model === model);
+      const reward = entry?.raw[sample.knownAt ?? 0];
+      if (reward === undefined || !Number.isFinite(reward)) break;
+      rewards.push(reward);
+    }
+    if (rewards.length === samples.length) (out ??= Object.create(null) as Record<string, number[]>)[model] = rewards;
+  }
+  return out;
 }

@@ -4,8 +4,9 @@
  * its calibration (select, bandit), or the last step's mix weights with every weighted model's calibration (mix).
  * Calibrations are fixed once made, so a group's rewards share one scale and group-normalized advantages stay valid.
  *
- * Scoring goes through the very models the router holds (wrapped in the shared score cache by `serve`), so the
- * background router step that later sees the group gets cache hits instead of a second RM call.
+ * Scoring goes through the very models the router holds (wrapped in the shared score cache by `serve`); the
+ * background router step that later sees the group takes the raw rewards these calls gave (`scoreWithRaw`, passed as
+ * router.score's `known`) instead of a second RM call or a cache read.
  */
 import type { RewardSource, RouterState } from '../route/index.js';
 import { Circuit } from '../route/circuit.js';
@@ -90,6 +91,12 @@ export interface ScoredSample {
   readonly failover: boolean;
 }
 
+/** A teacher's answer to one call: a reward per request, and each answering model's raw rewards, in request order. */
+export interface TeacherScores {
+  readonly scored: ScoredSample[];
+  readonly raw: ReadonlyArray<{ readonly model: string; readonly raw: readonly number[] }>;
+}
+
 export interface TeacherScorerOptions {
   readonly candidates: readonly RewardModel[];
   readonly output?: 'normalized' | 'raw';
@@ -120,7 +127,12 @@ export class TeacherScorer {
 
   /** Scores requests that share one teacher (one backend call per model), in order. */
   async score(requests: readonly ScoreRequest[], teacher: PinnedTeacher): Promise<ScoredSample[]> {
-    if (requests.length === 0) return [];
+    return (await this.scoreWithRaw(requests, teacher)).scored;
+  }
+
+  /** As `score`, with the raw rewards of every model that answered (the group's router step reuses them). */
+  async scoreWithRaw(requests: readonly ScoreRequest[], teacher: PinnedTeacher): Promise<TeacherScores> {
+    if (requests.length === 0) return { scored: [], raw: [] };
     return teacher.kind === 'mix' ? this.scoreMix(requests, teacher) : this.scoreModel(requests, teacher);
   }
 
@@ -140,7 +152,7 @@ export class TeacherScorer {
     }
   }
 
-  private async scoreModel(requests: readonly ScoreRequest[], teacher: Extract<PinnedTeacher, { kind: 'model' }>): Promise<ScoredSample[]> {
+  private async scoreModel(requests: readonly ScoreRequest[], teacher: Extract<PinnedTeacher, { kind: 'model' }>): Promise<TeacherScores> {
     const order = [{ model: teacher.model, scale: teacher.scale }, ...teacher.fallback];
     const causes = new Map<string, unknown>();
     for (const [index, { model, scale }] of order.entries()) {
@@ -155,16 +167,17 @@ export class TeacherScorer {
       const source = { model };
       const failover = index > 0;
       const raw_ = this.output === 'raw';
-      return raw.map((value) => {
+      const scored = raw.map((value) => {
         const normalized = normalizeReward(value, scale);
         return { reward: raw_ ? value : normalized, normalized, source, failover };
       });
+      return { scored, raw: [{ model, raw }] };
     }
     throw new AllCandidatesFailedError(causes);
   }
 
   /** The mix of the weighted models that answered, weights renormalized over them (as the router leaves a failed candidate out). */
-  private async scoreMix(requests: readonly ScoreRequest[], teacher: Extract<PinnedTeacher, { kind: 'mix' }>): Promise<ScoredSample[]> {
+  private async scoreMix(requests: readonly ScoreRequest[], teacher: Extract<PinnedTeacher, { kind: 'mix' }>): Promise<TeacherScores> {
     const ids = Object.keys(teacher.weights);
     const outcomes = await Promise.allSettled(ids.map((id) => this.call(id, requests)));
     const causes = new Map<string, unknown>();
@@ -176,10 +189,11 @@ export class TeacherScorer {
     if (answered.length === 0) throw new AllCandidatesFailedError(causes);
     const total = answered.reduce((sum, { id }) => sum + teacher.weights[id], 0);
     const weights = Object.fromEntries(answered.map(({ id }) => [id, teacher.weights[id] / total]));
-    return requests.map((_, row) => {
+    const scored = requests.map((_, row) => {
       let mixed = 0;
       for (const { id, raw } of answered) mixed += weights[id] * normalizeReward(raw[row], teacher.scales[id]);
       return { reward: mixed, normalized: mixed, source: { weights }, failover: causes.size > 0 };
     });
+    return { scored, raw: answered.map(({ id, raw }) => ({ model: id, raw })) };
   }
 }

@@ -12,7 +12,7 @@
  * moves the routing state. `GET /dashboard` (the live page) and `GET /v1/dashboard` (its data) show training as it runs.
  */
 import type { ScoreCache } from '../model/cache.js';
-import type { Router, RouterGroup, RouterResult } from '../route/index.js';
+import type { KnownScores, Router, RouterGroup, RouterResult } from '../route/index.js';
 import { InvalidArgumentError } from '../spec/errors.js';
 import type { RewardModel } from '../spec/reward-model.js';
 import { createTokenCheck } from './auth.js';
@@ -139,10 +139,10 @@ export function createRewardHandler(options: RewardHandlerOptions): RewardHandle
   // One router step at a time (the router serializes them too); a failed step does not block the next.
   let chain: Promise<unknown> = Promise.resolve();
   let pendingSteps = 0;
-  const step = (groups: readonly RouterGroup[]): Promise<RouterResult> => {
-    if (options.serializeSteps === false) return router.score(groups);
+  const step = (groups: readonly RouterGroup[], stepOptions?: { readonly known?: KnownScores }): Promise<RouterResult> => {
+    if (options.serializeSteps === false) return router.score(groups, stepOptions);
     pendingSteps++;
-    const run = chain.then(() => router.score(groups));
+    const run = chain.then(() => router.score(groups, stepOptions));
     chain = run.catch(() => undefined);
     void chain.then(() => pendingSteps--);
     return run;

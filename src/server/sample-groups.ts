@@ -21,7 +21,7 @@ import type { RewardSource, RouterGroup, RouterState } from '../route/index.js';
 import { InvalidArgumentError, TimeoutError } from '../spec/errors.js';
 import type { ChatMessage, RewardModel, ScoreRequest } from '../spec/reward-model.js';
 import { normalizeReward, pinTeacher, TeacherScorer, unitScore, type PinnedTeacher } from './group-teacher.js';
-import { GroupSteps, type ClosedGroup, type GroupStepsStats, type StepRouter } from './group-steps.js';
+import { GroupSteps, type ClosedGroup, type GroupStepsStats, type StepRouter, type TeacherRaw } from './group-steps.js';
 import type { ConversationSample } from './messages.js';
 import type { Label } from '../spec/label.js';
 
@@ -96,6 +96,9 @@ interface GroupSample {
   readonly label: Label | undefined;
   /** Set while the sample waits for its group's step or for a teacher. */
   waiter: Waiter | undefined;
+  /** The raw rewards of the teacher call that scored it (its place: `knownAt`), for its group's router step. */
+  known: TeacherRaw | undefined;
+  knownAt: number;
 }
 
 interface OpenGroup {
@@ -110,7 +113,7 @@ interface OpenGroup {
   mode: 'pinned' | 'routed' | 'held';
   teacher: PinnedTeacher | undefined;
   readonly samples: GroupSample[];
-  /** Scoring calls of its samples still running: its router step waits for them, so it finds their scores cached. */
+  /** Scoring calls of its samples still running: its router step waits for them, so it has their raw rewards. */
   readonly scoring: Array<Promise<void>>;
   timer: NodeJS.Timeout | undefined;
 }
@@ -185,7 +188,7 @@ export class SampleGroups {
     let named: { readonly state: RouterState; readonly teacher: PinnedTeacher | null } | undefined;
     const teacherNow = () => (named ??= this.nameTeacher(this.router.state(), evaluation));
     // Pinned samples of this request are scored together, one backend call per teacher.
-    const batches = new Map<string, { teacher: PinnedTeacher; requests: ScoreRequest[]; resolvers: Waiter[]; evaluation: boolean[]; groups: Set<OpenGroup> }>();
+    const batches = new Map<string, { teacher: PinnedTeacher; requests: ScoreRequest[]; entries: GroupSample[]; resolvers: Waiter[]; evaluation: boolean[]; groups: Set<OpenGroup> }>();
     let lastTeacher: PinnedTeacher | undefined;
     let lastKey = '';
     for (let index = 0; index < samples.length; index++) {
@@ -196,6 +199,8 @@ export class SampleGroups {
         completionMessages: sample.messages === undefined ? undefined : sample.messages.slice(sample.promptMessages?.length ?? 1),
         label: sample.label,
         waiter: undefined,
+        known: undefined,
+        knownAt: 0,
       };
       group.samples.push(entry);
       const waiter = new SinkWaiter(sink, index);
@@ -206,9 +211,10 @@ export class SampleGroups {
           lastKey = teacherKey(teacher);
         }
         let batch = batches.get(lastKey);
-        if (!batch) batches.set(lastKey, (batch = { teacher, requests: [], resolvers: [], evaluation: [], groups: new Set() }));
+        if (!batch) batches.set(lastKey, (batch = { teacher, requests: [], entries: [], resolvers: [], evaluation: [], groups: new Set() }));
         batch.groups.add(group);
         batch.requests.push(requestOf(group, entry));
+        batch.entries.push(entry);
         batch.resolvers.push(waiter);
         batch.evaluation.push(group.evaluation);
       } else {
@@ -217,7 +223,7 @@ export class SampleGroups {
       if (group.samples.length >= this.groupSize) this.close(group, 'complete');
     }
     for (const batch of batches.values()) {
-      const work = this.scoreBatch(batch.teacher, batch.requests, batch.resolvers, batch.evaluation);
+      const work = this.scoreBatch(batch.teacher, batch.requests, batch.entries, batch.resolvers, batch.evaluation);
       for (const group of batch.groups) group.scoring.push(work);
     }
     // Shutting down: a request that was still being read gets its groups closed and stepped at once.
@@ -256,18 +262,26 @@ export class SampleGroups {
         requests.push(label === undefined ? request : { ...request, label });
       });
     }
-    const work = this.scorer.score(requests, teacher);
+    const work = this.scorer.scoreWithRaw(requests, teacher);
     const settled = () => work.then(() => undefined, () => undefined);
-    return work.then((scored) => {
+    return work.then(({ scored, raw }) => {
       let offset = 0;
       const answers = groups.map((group) => {
+        const start = offset;
         const own = scored.slice(offset, (offset += group.completions.length));
         for (const sample of own) if (sample.failover) this.failovers++;
         this.steps.push({
           sequence: this.sequence++,
           prompt: group.prompt,
           promptMessages: group.messages?.prompt,
-          samples: group.completions.map((completion, index) => ({ completion, completionMessages: group.messages?.completions[index], label: group.labels?.[index] ?? group.label, waiter: undefined })),
+          samples: group.completions.map((completion, index) => ({
+            completion,
+            completionMessages: group.messages?.completions[index],
+            label: group.labels?.[index] ?? group.label,
+            waiter: undefined,
+            known: raw,
+            knownAt: start + index,
+          })),
           openedAt: this.clock(),
           complete: true,
           routed: false,
@@ -403,12 +417,17 @@ export class SampleGroups {
     if (waiting.length === 0 || !group.teacher) return;
     const resolvers = waiting.map((sample) => sample.waiter as Waiter);
     for (const sample of waiting) sample.waiter = undefined;
-    group.scoring.push(this.scoreBatch(group.teacher, waiting.map((sample) => requestOf(group, sample)), resolvers, waiting.map(() => group.evaluation)));
+    group.scoring.push(this.scoreBatch(group.teacher, waiting.map((sample) => requestOf(group, sample)), waiting, resolvers, waiting.map(() => group.evaluation)));
   }
 
-  private async scoreBatch(teacher: PinnedTeacher, requests: ScoreRequest[], resolvers: Waiter[], evaluation: boolean[]): Promise<void> {
+  /** Scores `requests` (one per entry of `entries`) with `teacher`, and keeps the raw rewards on the entries. */
+  private async scoreBatch(teacher: PinnedTeacher, requests: ScoreRequest[], entries: GroupSample[], resolvers: Waiter[], evaluation: boolean[]): Promise<void> {
     try {
-      const scored = await (this.scorer as TeacherScorer).score(requests, teacher);
+      const { scored, raw } = await (this.scorer as TeacherScorer).scoreWithRaw(requests, teacher);
+      for (let index = 0; index < entries.length; index++) {
+        entries[index].known = raw;
+        entries[index].knownAt = index;
+      }
       scored.forEach((sample, index) => {
         if (sample.failover) this.failovers++;
         resolvers[index].resolve({

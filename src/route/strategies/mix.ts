@@ -18,8 +18,8 @@ import type { RewardSource, RoutedGroup } from '../types.js';
  * @param referenceCall settled before the outcome is acted on, so a failed step leaves no call of its own running
  */
 export async function scoreEveryCandidate(context: StepContext, referenceCall: Promise<unknown> | null): Promise<Map<string, GroupRewards>> {
-  const { candidates, groups, all, now, signal } = context;
-  const settled = await Promise.allSettled(candidates.map((model) => scoreGroups(model, groups, all, now, signal)));
+  const { candidates, groups, all, now, signal, known } = context;
+  const settled = await Promise.allSettled(candidates.map((model) => scoreGroups(model, groups, all, now, signal, known)));
   const results = new Map<string, GroupRewards>();
   const causes = new Map<string, unknown>();
   settled.forEach((outcome, index) => {

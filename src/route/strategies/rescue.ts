@@ -42,7 +42,7 @@ async function rescueFlatGroups(context: StepContext, teacher: TrackedModel, fla
     let raw: GroupRewards;
     const already = known.get(model.id);
     try {
-      raw = already && remaining.every((index) => already.has(index)) ? already : await scoreGroups(model, groups, remaining, now, signal);
+      raw = already && remaining.every((index) => already.has(index)) ? already : await scoreGroups(model, groups, remaining, now, signal, context.known);
     } catch (error) {
       if (signal?.aborted) throw error;
       recordFailover(context, model.id, rescorers[i + 1]?.id ?? null, error);
