@@ -13,7 +13,7 @@ import { colorKeyOfRun, type RewardCurveRun, rewardCurvesSpec } from './plots/re
 import { routingTimelineSpec, type TimelineStep } from './plots/routing-timeline.js';
 import { assignColors, type ColorAssignment, NARROW, type PlotLayout, WIDE } from './plots/theme.js';
 import { type PlotSpec, varianceAccuracySpec } from './plots/variance-accuracy.js';
-import { varianceDistributionSpec } from './plots/variance-distribution.js';
+import { varianceDistributionSpec, varianceHistograms } from './plots/variance-distribution.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLiteSvg } from './svg.js';
 
@@ -50,10 +50,11 @@ export async function renderReportHtml(input: HtmlReportInput): Promise<string> 
   const both = (spec: (layout: PlotLayout) => PlotSpec) => [spec(WIDE), spec(NARROW)] as const;
   const renderPlot = (name: string, heading: string, specs: readonly [PlotSpec, PlotSpec]) => renderPlotSection(name, heading, specs, input.renderSvg ?? ((spec) => renderVegaLiteSvg(spec)));
   const hasAlignment = alignmentSpec(report, colors) !== null;
+  const histograms = varianceHistograms(report, input.groupVariances);
   const [alignment, scatter, distribution, curves, timeline] = await Promise.all([
     hasAlignment ? renderPlot('alignment', 'Alignment with the reference per RM', both((layout) => alignmentSpec(report, colors, layout) as PlotSpec)) : '',
     renderPlot('variance-accuracy', 'Variance and accuracy per RM', both((layout) => varianceAccuracySpec(report, colors, layout))),
-    renderPlot('variance-distribution', hasGroupVariances ? 'Per-prompt variance distribution' : 'Per-prompt variance summary', both((layout) => varianceDistributionSpec(report, colors, input.groupVariances, layout))),
+    renderPlot('variance-distribution', hasGroupVariances ? 'Per-prompt variance distribution' : 'Per-prompt variance summary', both((layout) => varianceDistributionSpec(report, colors, input.groupVariances, layout, histograms))),
     input.runs && input.runs.length > 0 ? renderPlot('reward-curves', 'Gold and proxy reward per run', both((layout) => rewardCurvesSpec(input.runs!, colors, modelIds(input), layout))) : '',
     input.timeline && input.timeline.length > 0 ? renderPlot('routing-timeline', 'Routing timeline', both((layout) => routingTimelineSpec(input.timeline!, colors, layout))) : '',
   ]);

@@ -43,7 +43,7 @@ export async function parallelBootstrapMeans(series: readonly Float64Array[], op
     copy.set(block);
     return copy;
   });
-  const pool = options.pool ?? new WorkerPool(threads);
+  const pool = options.pool ?? new WorkerPool(threads, { callingThread: true });
   try {
     // One task per thread, chunks dealt round-robin so every thread gets the same amount of work.
     const tasks = Array.from({ length: threads }, (_, thread): BootstrapTask => ({

@@ -82,7 +82,7 @@ export class WorkerPool {
     return slot;
   }
 
-  /** Hands queued tasks to the threads with room, the least busy first (worker threads before the calling one). */
+  /** Hands queued tasks to the threads with room, the least busy first (the calling thread on a tie). */
   private dispatch(): void {
     while (this.queue.length > 0 && this.failure === undefined && !this.closed) {
       let best: Slot | undefined;

@@ -10,23 +10,23 @@ import { binShares, type SharedBins, sharedBins } from './summarize.js';
 import { colorScale, type ColorAssignment, INK, MUTED_INK, PLOT_CONFIG, type PlotLayout, WIDE } from './theme.js';
 import { type PlotSpec, VARIANCE_TITLE, VARIANCE_TITLE_LINES } from './variance-accuracy.js';
 
-interface Histograms {
+/** Each model's share of prompts per bin, over bins all models share: a pass over every group per model. */
+export interface VarianceHistograms {
   readonly bins: SharedBins;
   readonly shares: ReadonlyMap<string, number[]>;
 }
 
-/** The bins of the last models asked for, per set of per-group variances: the wide and narrow plots share them. */
-const histogramCache = new WeakMap<object, { readonly key: string; readonly value: Histograms }>();
+/** The models the plot shows, in the report's order, then any found only in the per-group variances. */
+function plotOrder(report: SelectionReport, groupVariances?: Readonly<Record<string, ArrayLike<number>>>): string[] {
+  return [...report.models.map((model) => model.id), ...Object.keys(groupVariances ?? {})].filter((id, index, all) => all.indexOf(id) === index);
+}
 
-/** Shared bins and each model's shares (a pass over every group per model: computed once per report). */
-function histograms(groupVariances: Readonly<Record<string, ArrayLike<number>>>, models: readonly string[]): Histograms {
-  const key = JSON.stringify(models);
-  const cached = histogramCache.get(groupVariances);
-  if (cached?.key === key) return cached.value;
+/** The histograms of the distribution plot (computed once, for its wide and narrow layouts); undefined without per-group variances. */
+export function varianceHistograms(report: SelectionReport, groupVariances?: Readonly<Record<string, ArrayLike<number>>>): VarianceHistograms | undefined {
+  if (!groupVariances || Object.keys(groupVariances).length === 0) return undefined;
+  const models = plotOrder(report, groupVariances).filter((id) => groupVariances[id] !== undefined && groupVariances[id].length > 0);
   const bins = sharedBins(models.map((id) => groupVariances[id]));
-  const value = { bins, shares: new Map(models.map((id) => [id, binShares(groupVariances[id], bins)])) };
-  histogramCache.set(groupVariances, { key, value });
-  return value;
+  return { bins, shares: new Map(models.map((id) => [id, binShares(groupVariances[id], bins)])) };
 }
 
 export function varianceDistributionSpec(
@@ -34,17 +34,15 @@ export function varianceDistributionSpec(
   colors: ColorAssignment,
   groupVariances?: Readonly<Record<string, ArrayLike<number>>>,
   layout: PlotLayout = WIDE,
+  histograms: VarianceHistograms | undefined = varianceHistograms(report, groupVariances),
 ): PlotSpec {
   const title = layout.name === 'narrow' ? VARIANCE_TITLE_LINES : VARIANCE_TITLE;
-  const order = [...report.models.map((model) => model.id), ...Object.keys(groupVariances ?? {})]
-    .filter((id, index, all) => all.indexOf(id) === index);
-  if (!groupVariances || Object.keys(groupVariances).length === 0) return boxPlots(report, colors, order, layout);
+  if (!histograms) return boxPlots(report, colors, plotOrder(report, groupVariances), layout);
 
-  const models = order.filter((id) => groupVariances[id] !== undefined && groupVariances[id].length > 0);
-  const { bins, shares: sharesOf } = histograms(groupVariances, models);
+  const { bins } = histograms;
+  const models = [...histograms.shares.keys()];
   const rows: Array<Record<string, string | number>> = [];
-  for (const id of models) {
-    const shares = sharesOf.get(id)!;
+  for (const [id, shares] of histograms.shares) {
     shares.forEach((share, index) => {
       rows.push({ kind: 'bin', model: id, start: bins.start + index * bins.width, end: bins.start + (index + 1) * bins.width, share });
     });
