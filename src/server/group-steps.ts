@@ -90,7 +90,6 @@ export function groupPromptId(prompt: string): string {
   return `group-${hex.slice(0, 16)}`;
 }
 
-
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 interface Queued {
