@@ -10,6 +10,7 @@
  * Both get the same OpenRLHF `/get_reward` bodies, made unique per request so every sample is a cache miss and the
  * cache fills and evicts as in training: one sample per call as OpenRLHF sends them (8 consecutive calls share a
  * prompt: a group of 8), and 64 samples per call (8 prompts x 8). Runs alternate baseline / subject, five rounds (three left single rounds to chance on a shared 2-core machine); the ratio is the median of the per-round ratios.
+ * Each round also runs the server with the model not wrapped in the score cache, for the record (what the cache costs).
  * The load generator runs in a child process (bench/load-generator.ts). Targets: throughput >= 0.6x the bare
  * server for both bodies; p99 < 5 ms at a fixed 1,000 req/s (autocannon `overallRate`).
  */
@@ -106,12 +107,16 @@ async function startBareServer(): Promise<{ url: string; close(): Promise<void> 
   };
 }
 
-/** The real server as `serve` builds it, over a zero-cost RM. */
-async function startRewardServer(shape: Shape): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * The real server as `serve` builds it, over a zero-cost RM. `cached: false` serves the model without the score
+ * cache (a library user composing their own router may leave a free RM unwrapped): informational, to show what the
+ * cache costs per new sample.
+ */
+async function startRewardServer(shape: Shape, cached = true): Promise<{ url: string; close(): Promise<void> }> {
   const cache = new ScoreCache();
   const metrics = createServerMetrics({ cache });
   const model = createFunctionModel({ id: 'zero-cost', score: ({ completion }) => completion.length });
-  const router: Router = createRouter({ candidates: [metrics.instrumentModel(withCache(model, cache))], seed: 1 });
+  const router: Router = createRouter({ candidates: [metrics.instrumentModel(cached ? withCache(model, cache) : model)], seed: 1 });
   const server = await startServer({
     router,
     metrics,
@@ -170,13 +175,18 @@ export async function benchServer(): Promise<BenchResult[]> {
     const payload = body(shape);
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
+    const uncachedRatios: number[] = [];
+    const uncachedCpu: number[] = [];
     const bare: Run[] = [];
     const served: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       bare.push(await measure(startBareServer, shape, payload));
       served.push(await measure(() => startRewardServer(shape), shape, payload));
+      const uncached = await measure(() => startRewardServer(shape, false), shape, payload);
       ratios.push(served[round].requests.average / bare[round].requests.average);
       cpuRatios.push(bare[round].cpuMicrosPerRequest / served[round].cpuMicrosPerRequest);
+      uncachedRatios.push(uncached.requests.average / bare[round].requests.average);
+      uncachedCpu.push(uncached.cpuMicrosPerRequest);
     }
     const ratio = median(ratios);
     const at = ratios.indexOf(ratio);
@@ -192,6 +202,9 @@ export async function benchServer(): Promise<BenchResult[]> {
         'ratios per round': ratios.map((value) => value.toFixed(3)).join(', '),
         // Steadier than throughput on a shared machine: what one request costs the server, bare / server.
         'CPU-per-request ratio bare / server, median': median(cpuRatios).toFixed(3),
+        // Informational: the same server with the model not wrapped in the score cache (not the target's subject).
+        'without the score cache: throughput ratio, median (rounds)': `${median(uncachedRatios).toFixed(3)} (${uncachedRatios.map((value) => value.toFixed(3)).join(', ')})`,
+        'without the score cache: CPU per request, median (us)': median(uncachedCpu).toFixed(0),
       },
     });
   }
