@@ -141,6 +141,11 @@ const WORDS = 'good bad awful lovely fine great terrible calm happy sad the a re
 /** Words the policy drifts toward from step 5 on (see `afinn-plus` above). */
 const DRIFT = ['movie', 'day', 'movie', 'day', 'movie', 'day'];
 
+/** The trainer step the replica benchmark and test/replica run: groups for /v1/score, groups for /get_reward, completions per group. */
+export const SCORED = 8;
+export const SAMPLED = 8;
+export const SIZE = 4;
+
 /** One trainer step: `scored` groups for /v1/score and `sampled` groups for /get_reward, `size` completions each. */
 export function trainerStep(step: number, scored: number, sampled: number, size: number): { score: RouterGroup[]; openrlhf: RouterGroup[] } {
   let state = 7919 * step + 17;

@@ -22,8 +22,11 @@ import {
   clusterCandidates,
   getJson,
   killReplica,
+  SAMPLED,
+  SCORED,
   sendStep,
   singleProcessStep,
+  SIZE,
   startReplica,
   stopReplica,
   trainerStep,
@@ -34,10 +37,6 @@ import {
 } from './cluster.js';
 import { redisServerPath, startRedis, type RedisProcess } from './redis-server.js';
 import type { Bench } from './types.js';
-
-const SCORED = 8;
-const SAMPLED = 8;
-const SIZE = 4;
 
 interface RunResult {
   readonly replicas: number;

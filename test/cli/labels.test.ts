@@ -2,11 +2,11 @@
  * Labels through the command line: `reward-router score` with a verifier in the config fills its 0/1 scores from
  * each group's label, and `reward-router report` takes the labelled, scored file with the verifier as the reference.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { temporaryFolder, writeJsonl } from '../helpers/files.js';
+import { temporaryFolder, writeJsonl, writeModelConfig } from '../helpers/files.js';
 
 describe('score and report with labels', () => {
   it('score fills a verifier\'s scores from the labels; report ranks the candidates against the verifier', async () => {
@@ -18,18 +18,14 @@ describe('score and report with labels', () => {
       ...(i % 2 === 0 ? { label: 2 * i } : { labels: [String(2 * i), `${2 * i}`, `${i}+${i}`, `\\frac{${4 * i}}{2}`] }),
     }));
     const rollouts = await writeJsonl(join(folder, 'rollouts.jsonl'), rows);
-    const config = join(folder, 'models.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        models: [
-          { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
-          { id: 'boxed', type: 'verifier', kind: 'regex', pattern: '\\\\boxed\\{' },
-          { id: 'correct', type: 'verifier', kind: 'numeric' },
-        ],
-        reference: 'correct',
-      }),
-    );
+    const config = await writeModelConfig(folder, {
+      models: [
+        { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+        { id: 'boxed', type: 'verifier', kind: 'regex', pattern: '\\\\boxed\\{' },
+        { id: 'correct', type: 'verifier', kind: 'numeric' },
+      ],
+      reference: 'correct',
+    });
     const scored = join(folder, 'scored.jsonl');
     const score = await runCli(['score', '--config', config, '--rollouts', rollouts, '--out', scored, '--quiet']);
     expect(score.stderr).toBe('');

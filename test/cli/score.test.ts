@@ -3,7 +3,7 @@ import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, repositoryRoot, runCli } from '../helpers/cli.js';
-import { temporaryFolder, writeJsonl } from '../helpers/files.js';
+import { temporaryFolder, writeJsonl, writeModelConfig } from '../helpers/files.js';
 
 const GROUPS = 800;
 const COMPLETIONS = 4;
@@ -25,17 +25,13 @@ beforeAll(async () => {
     step: i,
   }));
   rollouts = await writeJsonl(join(folder, 'rollouts.jsonl'), rows);
-  config = join(folder, 'models.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      models: [
-        { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
-        { id: 'wink', type: 'lexicon', name: 'wink', template: '{completion}' },
-        { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
-      ],
-    }),
-  );
+  config = await writeModelConfig(folder, {
+    models: [
+      { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+      { id: 'wink', type: 'lexicon', name: 'wink', template: '{completion}' },
+      { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
+    ],
+  });
 });
 
 const lineCount = (text: string) => text.split('\n').length - 1;

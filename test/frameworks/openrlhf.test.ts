@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { cliPath } from '../helpers/cli.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 import { CALIBRATIONS, examples, replicas, rollouts, run, serveRecorded, teachersOf } from './helpers.js';
 
 interface ReplicaSample {
@@ -70,17 +70,13 @@ describe('OpenRLHF', () => {
       // `reward-router` on PATH is the built CLI, as `npm install -g` would put it.
       await writeFile(join(bin, 'reward-router'), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`);
       await chmod(join(bin, 'reward-router'), 0o755);
-      const models = join(folder, 'models.json');
-      await writeFile(
-        models,
-        JSON.stringify({
-          models: [
-            { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
-            { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
-          ],
-          router: { calibrations: CALIBRATIONS },
-        }),
-      );
+      const models = await writeModelConfig(folder, {
+        models: [
+          { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+          { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
+        ],
+        router: { calibrations: CALIBRATIONS },
+      });
       const out = join(folder, 'out.json');
       const dynamicFiltering = version === '0.10.1' ? '--dynamic_filtering' : '--algo.dynamic_filtering_enable';
       const result = await run('bash', [join(examples, 'openrlhf_remote_rm.sh'), dynamicFiltering], {

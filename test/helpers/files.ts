@@ -16,3 +16,10 @@ export async function writeJsonl(path: string, rows: unknown[]): Promise<string>
   await writeFile(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
   return path;
 }
+
+/** Writes `config` as `folder/models.json` (the model config `--config` reads); returns its path. */
+export async function writeModelConfig(folder: string, config: unknown): Promise<string> {
+  const path = join(folder, 'models.json');
+  await writeFile(path, JSON.stringify(config));
+  return path;
+}

@@ -7,7 +7,7 @@ import { loadModels } from '../../src/model/load.js';
 import { registerAdapter } from '../../src/model/registry.js';
 import { InvalidConfigError } from '../../src/spec/errors.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 
 const folder = await temporaryFolder('reward-router-load-');
 const requests = [
@@ -17,19 +17,15 @@ const requests = [
 
 describe('loadModels', () => {
   it('loads a config file into cached models, with the reference apart from the candidates', async () => {
-    const file = join(folder, 'models.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        models: [
-          { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
-          { id: 'gold', type: 'lexicon', name: 'vader', field: 'compound' },
-        ],
-        reference: 'gold',
-        router: { strategy: 'select' },
-        cache: { maxEntries: 50 },
-      }),
-    );
+    const file = await writeModelConfig(folder, {
+      models: [
+        { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+        { id: 'gold', type: 'lexicon', name: 'vader', field: 'compound' },
+      ],
+      reference: 'gold',
+      router: { strategy: 'select' },
+      cache: { maxEntries: 50 },
+    });
     const loaded = await loadModels(file);
     try {
       expect(loaded.models.map((m) => m.id)).toEqual(['afinn', 'gold']);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/stats/random.js';
 import { cliPath, repositoryRoot } from '../helpers/cli.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 
 const KILLS = 8;
 const GROUPS = 500;
@@ -60,17 +60,13 @@ beforeAll(async () => {
   );
   rollouts = join(folder, 'rollouts.jsonl');
   await writeFile(rollouts, `${lines.join('\n')}\n`);
-  config = join(folder, 'models.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      models: [
-        { id: 'afinn', type: 'lexicon', name: 'afinn' },
-        { id: 'wink', type: 'lexicon', name: 'wink' },
-        { id: 'vader', type: 'lexicon', name: 'vader' },
-      ],
-    }),
-  );
+  config = await writeModelConfig(folder, {
+    models: [
+      { id: 'afinn', type: 'lexicon', name: 'afinn' },
+      { id: 'wink', type: 'lexicon', name: 'wink' },
+      { id: 'vader', type: 'lexicon', name: 'vader' },
+    ],
+  });
 });
 
 describe('crash safety under SIGKILL', () => {

@@ -21,8 +21,11 @@ import {
   clusterCandidates,
   getJson,
   killReplica,
+  SAMPLED,
+  SCORED,
   sendStep,
   singleProcessStep,
+  SIZE,
   startReplica,
   stopReplica,
   trainerStep,
@@ -33,9 +36,6 @@ import {
   type TrainerStats,
 } from '../../bench/cluster.js';
 
-const SCORED = 8;
-const SAMPLED = 8;
-const SIZE = 4;
 const STEP_GROUPS = String(SCORED + SAMPLED);
 
 let redis: RedisProcess;

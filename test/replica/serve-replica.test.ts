@@ -3,12 +3,10 @@
  * line in the startup log (password hidden), its /healthz and /v1/state, and usage errors for replica flags
  * without a Redis URL.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type ServeCommandOptions } from '../../src/cli/commands/serve.js';
 import { UsageError } from '../../src/cli/usage-error.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 import { describeWithRedis, startRedis, type RedisProcess } from '../helpers/redis.js';
 
 let redis: RedisProcess;
@@ -17,8 +15,7 @@ let config: string;
 beforeAll(async () => {
   redis = await startRedis();
   const folder = await temporaryFolder('reward-router-serve-replica-');
-  config = join(folder, 'models.json');
-  await writeFile(config, JSON.stringify({ models: [{ id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' }], router: { seed: 1 } }));
+  config = await writeModelConfig(folder, { models: [{ id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' }], router: { seed: 1 } });
 });
 afterAll(async () => {
   await redis?.stop();

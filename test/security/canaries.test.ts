@@ -8,17 +8,15 @@
  * The test also checks the canaries were live: the RM server received each one, and redacted text came back.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config.js';
 import { loadModels } from '../../src/model/load.js';
 import { createRouter, type RouterGroup, type RouterOptions } from '../../src/route/index.js';
 import { cliPath, repositoryRoot, runCli } from '../helpers/cli.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 
 const CANARIES = {
   queryApiKey: 'CANARY-q-api-key-5b1c9e',
@@ -218,8 +216,7 @@ describe('canaries in every secret-bearing field', () => {
 
   it('appear in no answer, log line or stack of the real `serve` process (built CLI)', async () => {
     const folder = await temporaryFolder('reward-router-canaries-');
-    const file = join(folder, 'models.json');
-    await writeFile(file, JSON.stringify(config()));
+    const file = await writeModelConfig(folder, config());
     const child = spawn(process.execPath, [cliPath, 'serve', '--config', file, '--port', '0', '--group-size', '1'], {
       cwd: repositoryRoot,
       env: { ...process.env, ...ENV, REWARD_ROUTER_TOKEN: CANARIES.serverToken, REWARD_ROUTER_DEBUG: '1' },
@@ -287,8 +284,7 @@ describe('canaries in every secret-bearing field', () => {
     expect((error as { path?: string }).path).toBe('models[0].url');
     expect(`${inspect(error, { depth: Infinity })} ${JSON.stringify(error)} ${(error as Error).stack}`).not.toContain(password);
     const folder = await temporaryFolder('reward-router-userinfo-');
-    const file = join(folder, 'models.json');
-    await writeFile(file, JSON.stringify(withUserinfo));
+    const file = await writeModelConfig(folder, withUserinfo);
     const result = await runCli(['serve', '--config', file, '--port', '0'], { env: { REWARD_ROUTER_DEBUG: '1' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('models[0].url');

@@ -14,7 +14,7 @@ import { createHuggingFaceClassifier } from '../../adapters/huggingface/index.js
 import { RewardRouterError } from '../../src/spec/errors.js';
 import type { RewardModel } from '../../src/spec/reward-model.js';
 import { runCli } from '../helpers/cli.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 
 const API_KEY = 'sk-live-0123456789abcdefSECRET';
 const HEADER_SECRET = 'hdr-secret-9876543210zyx';
@@ -122,16 +122,12 @@ describe('secrets are redacted from adapter errors', () => {
 
   it('the CLI prints no key when an RM keeps failing, and writes none into its output', async () => {
     const folder = await temporaryFolder('reward-router-redaction-');
-    const config = join(folder, 'models.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        models: [
-          { id: 'remote', type: 'http', protocol: 'openrlhf', url, apiKeyEnv: 'RM_API_KEY', retries: 1, headers: { 'x-api-key': HEADER_SECRET } },
-          { id: 'afinn', type: 'lexicon', name: 'afinn' },
-        ],
-      }),
-    );
+    const config = await writeModelConfig(folder, {
+      models: [
+        { id: 'remote', type: 'http', protocol: 'openrlhf', url, apiKeyEnv: 'RM_API_KEY', retries: 1, headers: { 'x-api-key': HEADER_SECRET } },
+        { id: 'afinn', type: 'lexicon', name: 'afinn' },
+      ],
+    });
     const rollouts = join(folder, 'rollouts.jsonl');
     await writeFile(rollouts, `${JSON.stringify({ prompt_id: 'p1', prompt: 'q', completions: ['good', 'bad'] })}\n`);
     const out = join(folder, 'scored.jsonl');

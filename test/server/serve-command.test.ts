@@ -10,22 +10,18 @@ import { describe, expect, it } from 'vitest';
 import { register, serve, type ServeCommandOptions } from '../../src/cli/commands/serve.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { createRouter } from '../../src/route/index.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 import { lexiconCandidates, makeGroups, parsePrometheus } from './helpers.js';
 
 async function writeConfig(router: Record<string, unknown>): Promise<string> {
   const folder = await temporaryFolder('reward-router-serve-');
-  const file = join(folder, 'models.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      models: [
-        { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
-        { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
-      ],
-      router,
-    }),
-  );
+  const file = await writeModelConfig(folder, {
+    models: [
+      { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+      { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
+    ],
+    router,
+  });
   return file;
 }
 

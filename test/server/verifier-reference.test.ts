@@ -4,14 +4,12 @@
  * labelled stream the way OpenRLHF sends it — one sample per `/get_reward` call, with its `labels` — and checked
  * against the same config's router scoring the same groups directly.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../src/cli/commands/serve.js';
 import { loadModels } from '../../src/model/load.js';
 import { createRouter, type RouterGroup, type RouterOptions, type RouterState } from '../../src/route/index.js';
 import { createRandom } from '../../src/stats/random.js';
-import { temporaryFolder } from '../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../helpers/files.js';
 
 const GROUP_SIZE = 4;
 const PROMPTS_PER_STEP = 4;
@@ -25,21 +23,17 @@ let running: Promise<void>;
 
 beforeAll(async () => {
   const folder = await temporaryFolder('reward-router-verifier-serve-');
-  config = join(folder, 'models.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      models: [
-        { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
-        { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
-        // Strict: the boxed text must be the label as written, so an unreduced fraction fails where `correct` passes.
-        { id: 'exact-answer', type: 'verifier', kind: 'exact' },
-        { id: 'correct', type: 'verifier', kind: 'numeric' },
-      ],
-      reference: 'correct',
-      router: ROUTER,
-    }),
-  );
+  config = await writeModelConfig(folder, {
+    models: [
+      { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+      { id: 'vader', type: 'lexicon', name: 'vader', template: '{completion}' },
+      // Strict: the boxed text must be the label as written, so an unreduced fraction fails where `correct` passes.
+      { id: 'exact-answer', type: 'verifier', kind: 'exact' },
+      { id: 'correct', type: 'verifier', kind: 'numeric' },
+    ],
+    reference: 'correct',
+    router: ROUTER,
+  });
   stop = new AbortController();
   let listening!: (url: string) => void;
   const url = new Promise<string>((resolve) => (listening = resolve));

@@ -1,11 +1,9 @@
 /** The `verifier` config type: a working model from each kind's entry, and errors that name the file, model and field. */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromConfig } from '../../../adapters/verifier/index.js';
 import { loadModels } from '../../../src/model/load.js';
 import { InvalidConfigError } from '../../../src/spec/errors.js';
-import { temporaryFolder } from '../../helpers/files.js';
+import { temporaryFolder, writeModelConfig } from '../../helpers/files.js';
 
 const context = { baseDir: '/', path: 'models[2]', file: 'models.json' };
 const error = async (entry: Record<string, unknown>) =>
@@ -50,18 +48,14 @@ describe('verifier config', () => {
 
   it('loads through loadModels as config type `verifier`, as a candidate or as the reference', async () => {
     const folder = await temporaryFolder('reward-router-verifier-config-');
-    const file = join(folder, 'models.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        models: [
-          { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
-          { id: 'format', type: 'verifier', kind: 'regex', pattern: '\\\\boxed\\{' },
-          { id: 'correct', type: 'verifier', kind: 'numeric' },
-        ],
-        reference: 'correct',
-      }),
-    );
+    const file = await writeModelConfig(folder, {
+      models: [
+        { id: 'afinn', type: 'lexicon', name: 'afinn', template: '{completion}' },
+        { id: 'format', type: 'verifier', kind: 'regex', pattern: '\\\\boxed\\{' },
+        { id: 'correct', type: 'verifier', kind: 'numeric' },
+      ],
+      reference: 'correct',
+    });
     const loaded = await loadModels(file);
     try {
       expect(loaded.candidates.map((m) => m.id)).toEqual(['afinn', 'format']);

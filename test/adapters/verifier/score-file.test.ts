@@ -4,7 +4,7 @@
  * right or a wrong answer in one of several formats (or a malformed one) and records what a numeric verifier must
  * say, without asking the verifier.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { createVerifierModel } from '../../../adapters/verifier/index.js';
 import { loadModels } from '../../../src/model/load.js';
 import { scoreRollouts } from '../../../src/score/score-rollouts.js';
 import { createRandom } from '../../../src/stats/random.js';
-import { temporaryFolder, writeJsonl } from '../../helpers/files.js';
+import { temporaryFolder, writeJsonl, writeModelConfig } from '../../helpers/files.js';
 
 const GROUPS = 1250;
 const PER_GROUP = 8;
@@ -119,17 +119,13 @@ beforeAll(async () => {
 
 describe('a verifier scores 10,000 labelled completions', () => {
   it('through `score` (config, cache, JSONL) with exactly the expected results', async () => {
-    const config = join(folder, 'models.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        models: [
-          { id: 'correct', type: 'verifier', kind: 'numeric' },
-          { id: 'boxed', type: 'verifier', kind: 'regex', pattern: '\\\\boxed\\{[^{}]*(?:\\{[^{}]*\\}[^{}]*)*\\}' },
-        ],
-        reference: 'correct',
-      }),
-    );
+    const config = await writeModelConfig(folder, {
+      models: [
+        { id: 'correct', type: 'verifier', kind: 'numeric' },
+        { id: 'boxed', type: 'verifier', kind: 'regex', pattern: '\\\\boxed\\{[^{}]*(?:\\{[^{}]*\\}[^{}]*)*\\}' },
+      ],
+      reference: 'correct',
+    });
     const loaded = await loadModels(config);
     const out = join(folder, 'scored.jsonl');
     try {
